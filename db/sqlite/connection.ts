@@ -1,0 +1,35 @@
+/** Opens the embedded SQLite database (WAL), runs migrations, and hands out the drizzle handle. */
+import Database from 'better-sqlite3';
+import { drizzle, type BetterSQLite3Database } from 'drizzle-orm/better-sqlite3';
+import { migrate } from 'drizzle-orm/better-sqlite3/migrator';
+import { mkdirSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import * as schema from './schema.ts';
+
+export type SqliteDb = BetterSQLite3Database<typeof schema>;
+
+export interface SqliteHandle {
+  raw: Database.Database;
+  db: SqliteDb;
+  close(): void;
+}
+
+export interface SqliteOptions {
+  /** `FULL` syncs the WAL on every commit (survives power loss); `NORMAL` survives process crashes. */
+  synchronous?: 'FULL' | 'NORMAL';
+}
+
+const MIGRATIONS = join(dirname(fileURLToPath(import.meta.url)), 'migrations');
+
+export function openSqlite(file: string, opts: SqliteOptions = {}): SqliteHandle {
+  if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true });
+  const raw = new Database(file);
+  raw.pragma('journal_mode = WAL');
+  raw.pragma(`synchronous = ${opts.synchronous ?? 'FULL'}`);
+  raw.pragma('foreign_keys = ON');
+  raw.pragma('busy_timeout = 5000');
+  const db = drizzle(raw, { schema });
+  migrate(db, { migrationsFolder: MIGRATIONS });
+  return { raw, db, close: () => raw.close() };
+}

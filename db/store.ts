@@ -1,0 +1,38 @@
+/**
+ * The document store: an append-only log of Yjs updates per document plus one snapshot per
+ * document. Loading = snapshot + the log entries after it. Compaction folds the log into a new
+ * snapshot in one transaction.
+ *
+ * Every implementation (memory, SQLite, Postgres) passes the one contract suite in
+ * `tests/db/store.contract.ts`.
+ */
+export interface AppendEntry {
+  doc: string;
+  update: Uint8Array;
+}
+
+export interface StoredDocument {
+  /** The folded state of every update up to and including `snapshotSeq`, or null. */
+  snapshot: Uint8Array | null;
+  /** Updates after the snapshot, in commit order. */
+  updates: Uint8Array[];
+}
+
+export interface CompactResult {
+  /** Log entries for the document before compaction. */
+  before: number;
+  /** Log entries left after compaction (0 unless updates arrived while it ran). */
+  after: number;
+}
+
+export interface DocumentStore {
+  readonly kind: 'memory' | 'sqlite' | 'postgres';
+  load(doc: string): Promise<StoredDocument>;
+  /** Commits every entry or none (one transaction). Resolves only once durable. */
+  append(entries: readonly AppendEntry[]): Promise<void>;
+  /** Folds snapshot + log into a new snapshot and deletes the folded log entries, atomically. */
+  compact(doc: string): Promise<CompactResult>;
+  /** Number of log entries not yet folded into the snapshot. */
+  logLength(doc: string): Promise<number>;
+  close(): Promise<void>;
+}

@@ -1,0 +1,4 @@
+import { MemoryStore } from '../../db/memory.ts';
+import { storeContract } from './store.contract.ts';
+
+storeContract({ name: 'memory', open: async () => new MemoryStore() });
