@@ -1,0 +1,45 @@
+/** A small method + path router over the HTTP seam. Path params are `:name` segments. */
+import { errorJson, type HttpHandler, type HttpRequest, type HttpResponse } from './types.ts';
+
+export type RouteHandler = (req: HttpRequest, params: Record<string, string>) => Promise<HttpResponse> | HttpResponse;
+
+interface Route { method: string; parts: string[]; handler: RouteHandler }
+
+export class Router {
+  readonly #routes: Route[] = [];
+
+  on(method: string, pattern: string, handler: RouteHandler): this {
+    this.#routes.push({ method: method.toUpperCase(), parts: pattern.split('/').filter(Boolean), handler });
+    return this;
+  }
+
+  handler(): HttpHandler {
+    return async (req) => {
+      const segs = req.path.split('/').filter(Boolean);
+      let pathMatched = false;
+      for (const r of this.#routes) {
+        const params = match(r.parts, segs);
+        if (!params) continue;
+        pathMatched = true;
+        if (r.method !== req.method && !(r.method === 'GET' && req.method === 'HEAD')) continue;
+        return r.handler(req, params);
+      }
+      return pathMatched
+        ? errorJson(405, 'ERR_METHOD_NOT_ALLOWED', 'method not allowed')
+        : errorJson(404, 'ERR_NOT_FOUND', 'not found');
+    };
+  }
+}
+
+function match(parts: string[], segs: string[]): Record<string, string> | null {
+  if (parts.length !== segs.length) return null;
+  const params: Record<string, string> = {};
+  for (let i = 0; i < parts.length; i++) {
+    const p = parts[i]!;
+    const s = segs[i]!;
+    if (p.startsWith(':')) {
+      try { params[p.slice(1)] = decodeURIComponent(s); } catch { return null; }
+    } else if (p !== s) return null;
+  }
+  return params;
+}

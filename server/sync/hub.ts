@@ -1,0 +1,310 @@
+/**
+ * The sync core: documents in memory, the y-websocket message flow, and the commit pipeline.
+ *
+ * Durable before visible. A writer's update is validated, applied to the in-memory Y.Doc and
+ * queued; the queue is committed to the store in one transaction per event-loop turn; only then
+ * is the update broadcast. Answers to sync step 1 (which may contain not yet committed state)
+ * are held until the state they contain is committed. If the store fails, the document is
+ * dropped from memory and its clients are closed with STORE_UNAVAILABLE: nothing uncommitted was
+ * ever shown to anyone, and the clients still hold their edits and resend them on reconnect.
+ */
+import * as Y from 'yjs';
+import type { Logger } from 'pino';
+import type { DocumentStore } from '../../db/store.ts';
+import { applyAll } from '../../db/fold.ts';
+import { CLOSE_REASON, CloseCode, type CloseCodeValue } from './close-codes.ts';
+import { Connection } from './connection.ts';
+import { LiveDoc } from './live-doc.ts';
+import { ProtocolError, decodeMessage, encodePermissionDenied, encodeSyncStep1, encodeSyncStep2, encodeSyncUpdate } from './protocol.ts';
+import { inspectUpdate, isEmptyUpdate, isRedundant } from './updates.ts';
+import { fullAwareness, handleAwareness, removeConnectionAwareness } from './awareness.ts';
+import type { Broadcaster, ConnectionContext, SyncSocket } from './socket.ts';
+
+export interface HubOptions {
+  store: DocumentStore;
+  broadcaster: Broadcaster;
+  logger: Logger;
+  docUnloadMs: number;
+  compactAfterUpdates: number;
+  awarenessMinIntervalMs: number;
+  preloadQueueLimit: number;
+  /** Called for every audit-worthy event (document opened, write refused, ...). */
+  onEvent?: (e: SyncEvent) => void;
+}
+
+export type SyncEvent =
+  | { type: 'open'; ctx: ConnectionContext }
+  | { type: 'close'; ctx: ConnectionContext; code: number }
+  | { type: 'write-refused'; ctx: ConnectionContext };
+
+interface Pending { live: LiveDoc; conn: Connection; update: Uint8Array; seq: number }
+
+export class SyncHub {
+  readonly #o: HubOptions;
+  readonly #docs = new Map<string, LiveDoc>();
+  #queue: Pending[] = [];
+  #flushing: Promise<void> | null = null;
+  #flushScheduled = false;
+  #sweep: NodeJS.Timeout;
+  #shuttingDown = false;
+
+  constructor(opts: HubOptions) {
+    this.#o = opts;
+    // Expired tokens end their connections; checked once a second for all connections.
+    this.#sweep = setInterval(() => this.#closeExpired(), 1000);
+    this.#sweep.unref();
+  }
+
+  get documents(): number { return this.#docs.size; }
+  get connections(): number { let n = 0; for (const d of this.#docs.values()) n += d.conns.size; return n; }
+  isLoaded(name: string): boolean { return this.#docs.has(name); }
+
+  open(socket: SyncSocket, ctx: ConnectionContext): Connection {
+    let live = this.#docs.get(ctx.docName);
+    if (!live) live = this.#load(ctx.docName);
+    if (live.unloadTimer) { clearTimeout(live.unloadTimer); live.unloadTimer = null; }
+    const conn = new Connection(socket, ctx, live);
+    live.conns.add(conn);
+    socket.subscribe(live.topic);
+    this.#o.onEvent?.({ type: 'open', ctx });
+    const start = () => {
+      if (!conn.open) return;
+      conn.send(encodeSyncStep1(Y.encodeStateVector(live.ydoc)));
+      const aw = fullAwareness(live);
+      if (aw) conn.send(aw);
+      const queued = conn.queue;
+      conn.queue = [];
+      for (const m of queued) if (conn.open) this.#handle(conn, m);
+    };
+    if (live.state === 'ready') start();
+    else live.ready.then(start, () => conn.close(CloseCode.STORE_UNAVAILABLE, CLOSE_REASON[CloseCode.STORE_UNAVAILABLE]));
+    return conn;
+  }
+
+  /** A message from a client. `data` must be a copy the hub may keep. */
+  message(conn: Connection, data: Uint8Array): void {
+    if (!conn.open) return;
+    if (conn.live.state !== 'ready') {
+      if (conn.queue.length >= this.#o.preloadQueueLimit) return this.#closeConn(conn, CloseCode.RATE_LIMITED);
+      conn.queue.push(data);
+      return;
+    }
+    this.#handle(conn, data);
+  }
+
+  /** The transport reports that a socket closed (for any reason). */
+  closed(conn: Connection, code: number): void {
+    const pendingAwareness = conn.awarenessPending;
+    conn.awarenessPending = null;
+    conn.close(code, '');
+    const live = conn.live;
+    if (!live.conns.delete(conn)) return;
+    // A rate-limited awareness message (often the client's own "I am leaving") still goes out.
+    if (pendingAwareness && live.state !== 'gone') this.#o.broadcaster.publish(live.topic, pendingAwareness);
+    this.#o.onEvent?.({ type: 'close', ctx: conn.ctx, code });
+    removeConnectionAwareness(conn, this.#o.broadcaster);
+    if (live.conns.size === 0 && live.state !== 'gone') this.#scheduleUnload(live);
+  }
+
+  /** Closes every connection matching `pred` (e.g. a revoked session) with `code`. */
+  closeWhere(pred: (ctx: ConnectionContext) => boolean, code: CloseCodeValue): number {
+    let n = 0;
+    for (const live of this.#docs.values()) for (const c of [...live.conns]) if (pred(c.ctx)) { this.#closeConn(c, code); n++; }
+    return n;
+  }
+
+  /** Waits until every queued update is committed. */
+  async idle(): Promise<void> {
+    while (this.#flushing || this.#queue.length > 0) {
+      if (this.#flushing) await this.#flushing;
+      else await this.#flush();
+    }
+  }
+
+  /** Commit everything, close all connections with 1001, free all documents. */
+  async shutdown(): Promise<void> {
+    this.#shuttingDown = true;
+    clearInterval(this.#sweep);
+    await this.idle();
+    for (const live of [...this.#docs.values()]) {
+      for (const c of [...live.conns]) this.#closeConn(c, CloseCode.GOING_AWAY);
+      this.#unload(live);
+    }
+  }
+
+  #handle(conn: Connection, data: Uint8Array): void {
+    let msg;
+    try {
+      msg = decodeMessage(data);
+    } catch (e) {
+      const code = e instanceof ProtocolError && e.code === 'ERR_UNKNOWN_MESSAGE_TYPE' ? CloseCode.UNKNOWN_MESSAGE_TYPE : CloseCode.MALFORMED_MESSAGE;
+      return this.#closeConn(conn, code);
+    }
+    const live = conn.live;
+    switch (msg.type) {
+      case 'sync-step1': {
+        let answer: Uint8Array;
+        try {
+          answer = encodeSyncStep2(Y.encodeStateAsUpdate(live.ydoc, msg.stateVector));
+        } catch {
+          return this.#closeConn(conn, CloseCode.MALFORMED_MESSAGE);
+        }
+        if (live.hasUncommitted) live.answers.push({ afterSeq: live.appliedSeq, conn, data: answer });
+        else conn.send(answer);
+        return;
+      }
+      case 'sync-step2':
+      case 'sync-update':
+        return this.#update(conn, msg.update);
+      case 'awareness': {
+        const r = handleAwareness(conn, msg.update, this.#o.awarenessMinIntervalMs, Date.now());
+        if (r === 'malformed') this.#closeConn(conn, CloseCode.MALFORMED_MESSAGE);
+        return;
+      }
+      case 'query-awareness': {
+        const aw = fullAwareness(live);
+        if (aw) conn.send(aw);
+        return;
+      }
+      case 'auth':
+        return; // server → client only; ignored
+    }
+  }
+
+  #update(conn: Connection, update: Uint8Array): void {
+    const decoded = inspectUpdate(update);
+    if (!decoded) return this.#closeConn(conn, CloseCode.INVALID_UPDATE);
+    const live = conn.live;
+    if (isEmptyUpdate(decoded) || isRedundant(live.ydoc, decoded)) return;
+    if (!conn.canWrite) {
+      this.#o.onEvent?.({ type: 'write-refused', ctx: conn.ctx });
+      if (!conn.deniedNotified) { conn.deniedNotified = true; conn.send(encodePermissionDenied('read-only')); }
+      return;
+    }
+    try {
+      Y.applyUpdate(live.ydoc, update, conn);
+    } catch {
+      // Yjs may have half-applied it. Drop the in-memory copy (the store never saw this update),
+      // commit what was valid before it, and let every client reload from the store.
+      this.#o.logger.warn({ doc: live.name, sub: conn.ctx.sub }, 'update failed to apply; reloading document');
+      this.#closeConn(conn, CloseCode.INVALID_UPDATE);
+      this.#discard(live, CloseCode.GOING_AWAY);
+      return;
+    }
+    this.#queue.push({ live, conn, update, seq: ++live.appliedSeq });
+    this.#scheduleFlush();
+  }
+
+  #scheduleFlush(): void {
+    if (this.#flushScheduled) return;
+    this.#flushScheduled = true;
+    setImmediate(() => {
+      this.#flushScheduled = false;
+      void this.#flush();
+    });
+  }
+
+  #flush(): Promise<void> {
+    if (this.#flushing) return this.#flushing.then(() => this.#flush());
+    if (this.#queue.length === 0) return Promise.resolve();
+    const batch = this.#queue;
+    this.#queue = [];
+    this.#flushing = this.#commit(batch).finally(() => {
+      this.#flushing = null;
+      if (this.#queue.length > 0) this.#scheduleFlush();
+    });
+    return this.#flushing;
+  }
+
+  async #commit(batch: Pending[]): Promise<void> {
+    try {
+      await this.#o.store.append(batch.map((p) => ({ doc: p.live.name, update: p.update })));
+    } catch (e) {
+      this.#o.logger.error({ err: (e as Error).name, entries: batch.length }, 'store append failed; dropping affected documents');
+      for (const live of new Set(batch.map((p) => p.live))) this.#discard(live, CloseCode.STORE_UNAVAILABLE);
+      return;
+    }
+    const touched = new Set<LiveDoc>();
+    for (const p of batch) {
+      if (p.live.state === 'gone') continue;
+      p.live.committedSeq = p.seq;
+      p.live.logLength++;
+      touched.add(p.live);
+      const msg = encodeSyncUpdate(p.update);
+      if (p.conn.open && p.conn.socket.isOpen) p.conn.socket.publish(p.live.topic, msg);
+      else this.#o.broadcaster.publish(p.live.topic, msg);
+    }
+    for (const live of touched) {
+      const due = live.answers.filter((a) => a.afterSeq <= live.committedSeq);
+      live.answers = live.answers.filter((a) => a.afterSeq > live.committedSeq);
+      for (const a of due) a.conn.send(a.data);
+      if (live.logLength >= this.#o.compactAfterUpdates) void this.#compact(live);
+    }
+  }
+
+  async #compact(live: LiveDoc): Promise<void> {
+    if (live.compacting) return;
+    live.compacting = true;
+    try {
+      const r = await this.#o.store.compact(live.name);
+      live.logLength = Math.max(0, live.logLength - r.before);
+    } catch (e) {
+      this.#o.logger.warn({ doc: live.name, err: (e as Error).name }, 'compaction failed; will retry later');
+    } finally {
+      live.compacting = false;
+    }
+  }
+
+  #load(name: string): LiveDoc {
+    const live = new LiveDoc(name);
+    this.#docs.set(name, live);
+    live.ready = (async () => {
+      await this.idle(); // a document dropped a moment ago may still have updates in flight
+      const stored = await this.#o.store.load(name);
+      if (live.state === 'gone') return;
+      applyAll(live.ydoc, stored.snapshot, stored.updates);
+      live.logLength = stored.updates.length;
+      live.state = 'ready';
+    })();
+    live.ready.catch((e) => {
+      this.#o.logger.error({ doc: name, err: (e as Error).name }, 'document load failed');
+      if (this.#docs.get(name) === live) this.#docs.delete(name);
+      live.destroy();
+    });
+    return live;
+  }
+
+  #scheduleUnload(live: LiveDoc): void {
+    if (live.unloadTimer) clearTimeout(live.unloadTimer);
+    live.unloadTimer = setTimeout(() => {
+      live.unloadTimer = null;
+      if (live.conns.size > 0 || live.state === 'gone') return;
+      if (live.hasUncommitted) return this.#scheduleUnload(live);
+      this.#unload(live);
+      if (live.logLength > 0 && !this.#shuttingDown) {
+        this.#o.store.compact(live.name).catch((e) => this.#o.logger.warn({ doc: live.name, err: (e as Error).name }, 'compaction on unload failed'));
+      }
+    }, this.#o.docUnloadMs);
+    live.unloadTimer.unref();
+  }
+
+  #unload(live: LiveDoc): void {
+    if (this.#docs.get(live.name) === live) this.#docs.delete(live.name);
+    live.destroy();
+  }
+
+  #discard(live: LiveDoc, code: CloseCodeValue): void {
+    for (const c of [...live.conns]) this.#closeConn(c, code);
+    this.#unload(live);
+  }
+
+  #closeConn(conn: Connection, code: CloseCodeValue): void {
+    conn.close(code, CLOSE_REASON[code]);
+    this.closed(conn, code);
+  }
+
+  #closeExpired(): void {
+    const nowS = Date.now() / 1000;
+    this.closeWhere((ctx) => ctx.exp <= nowS, CloseCode.TOKEN_EXPIRED);
+  }
+}
