@@ -12,11 +12,16 @@ import { RoundsError } from './errors.ts';
 import { Router } from './http/router.ts';
 import { json } from './http/types.ts';
 import type { ConnectionContext } from './sync/socket.ts';
+import { SqliteVisitRepository } from '../db/sqlite/visit-repo.ts';
+import { VisitService } from './services/visits.ts';
+import { registerApi } from './api/routes.ts';
+import { defaultTables } from './billing/index.ts';
 
 export interface RunningServer {
   port: number;
   url: string;
   hub: SyncHub;
+  visits: VisitService;
   logger: Logger;
   /** Stop accepting, commit everything, close sockets with 1001, close the database. */
   stop(): Promise<void>;
@@ -37,7 +42,11 @@ export async function startServer(config: Config, logger: Logger = createLogger(
   let transport: Transport | null = null;
   const started = Date.now();
 
+  const repo = new SqliteVisitRepository(sqlite);
+  const tables = defaultTables();
+  let visits: VisitService | null = null;
   const hub = new SyncHub({
+    writeGuard: (ctx, doc, update) => visits!.writeGuard(ctx, doc, update),
     store,
     broadcaster: { publish: (t, d) => transport?.publish(t, d) },
     logger,
@@ -47,10 +56,12 @@ export async function startServer(config: Config, logger: Logger = createLogger(
     preloadQueueLimit: config.preloadQueueLimit,
   });
 
+  visits = new VisitService({ repo, hub, tables, systemBase: config.fhirSystemBase });
+
   const authorize = async ({ docName, token, address }: { docName: string; token: string | null; address: string }): Promise<ConnectionContext> => {
     const t = await verifyToken(secret, token);
     if (!tokenCoversDocument(t.doc, docName)) throw new RoundsError('ERR_TOKEN_WRONG_DOCUMENT', 'token is for another document');
-    return { docName, sub: t.sub, role: t.role, access: t.access, exp: t.exp, address, ...(t.sid ? { sid: t.sid } : {}) };
+    return visits!.authorizeDocument({ docName, sub: t.sub, role: t.role, access: t.access, exp: t.exp, address, ...(t.sid ? { sid: t.sid } : {}) });
   };
 
   const router = new Router().on('GET', '/healthz', () =>
@@ -62,6 +73,15 @@ export async function startServer(config: Config, logger: Logger = createLogger(
       uptimeSeconds: Math.round((Date.now() - started) / 1000),
     }),
   );
+
+  registerApi(router, { visits, secret, tables, logger });
+  const autoClose = setInterval(() => {
+    visits!.autoClose(new Date(), config.autoCloseIdleMs).then(
+      (ids) => { if (ids.length) logger.info({ visits: ids }, 'visits closed after everyone left'); },
+      (e) => logger.warn({ err: (e as Error).name }, 'auto-close check failed'),
+    );
+  }, config.autoCloseCheckMs);
+  autoClose.unref();
 
   transport = await startTransport({
     host: config.host,
@@ -82,9 +102,11 @@ export async function startServer(config: Config, logger: Logger = createLogger(
     port,
     url: `http://${config.host}:${port}`,
     hub,
+    visits,
     logger,
     stop: () => {
       stopping ??= (async () => {
+        clearInterval(autoClose);
         transport?.stopListening();
         await hub.shutdown();
         sqlite.close();

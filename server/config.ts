@@ -24,6 +24,9 @@ const Schema = z.object({
   ROUNDS_IDLE_TIMEOUT_S: int(8, 960).default(60),
   ROUNDS_SQLITE_SYNCHRONOUS: z.enum(['FULL', 'NORMAL']).default('FULL'),
   ROUNDS_ALLOW_INSECURE_DEV_SECRET: bool.default(false),
+  ROUNDS_FHIR_SYSTEM_BASE: z.string().regex(/^(https?:\/\/\S*[^/\s]|urn:\S*[^/\s])$/).default('urn:rounds:local'),
+  ROUNDS_AUTO_CLOSE_IDLE_MS: int(1000, 86_400_000).default(15 * 60_000),
+  ROUNDS_AUTO_CLOSE_CHECK_MS: int(100, 3_600_000).default(30_000),
 });
 
 export interface Config {
@@ -40,6 +43,9 @@ export interface Config {
   preloadQueueLimit: number;
   idleTimeoutSeconds: number;
   sqliteSynchronous: 'FULL' | 'NORMAL';
+  fhirSystemBase: string;
+  autoCloseIdleMs: number;
+  autoCloseCheckMs: number;
 }
 
 /** A fixed secret for local demos only; refused unless explicitly allowed and never in production. */
@@ -79,5 +85,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     preloadQueueLimit: c.ROUNDS_PRELOAD_QUEUE_LIMIT,
     idleTimeoutSeconds: c.ROUNDS_IDLE_TIMEOUT_S,
     sqliteSynchronous: c.ROUNDS_SQLITE_SYNCHRONOUS,
+    fhirSystemBase: c.ROUNDS_FHIR_SYSTEM_BASE,
+    autoCloseIdleMs: c.ROUNDS_AUTO_CLOSE_IDLE_MS,
+    autoCloseCheckMs: c.ROUNDS_AUTO_CLOSE_CHECK_MS,
   };
 }

@@ -20,3 +20,55 @@ export const docSnapshots = sqliteTable('doc_snapshots', {
   throughId: integer('through_id').notNull(),
   updatedAt: integer('updated_at').notNull(),
 });
+
+/** Visits: indexed columns for queries, the whole pure-core `Visit` as JSON in `data`. */
+export const visits = sqliteTable(
+  'visits',
+  {
+    id: text('id').primaryKey(),
+    status: text('status').notNull(),
+    version: integer('version').notNull(),
+    scheduledStart: text('scheduled_start').notNull(),
+    data: text('data').notNull(),
+    updatedAt: integer('updated_at').notNull(),
+  },
+  (t) => [index('visits_status').on(t.status), index('visits_scheduled_start').on(t.scheduledStart)],
+);
+
+/** What a visit's close produced. One row per visit: the primary key makes "exactly once" a constraint. */
+export const visitRecords = sqliteTable('visit_records', {
+  visitId: text('visit_id').primaryKey(),
+  /** JSON: { bundles: FHIR transaction Bundle per patient, billing: decision or pending } */
+  data: text('data').notNull(),
+  createdAt: integer('created_at').notNull(),
+});
+
+/** Deliveries waiting to go to an EHR (write-back). */
+export const outbox = sqliteTable(
+  'outbox',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    visitId: text('visit_id').notNull(),
+    kind: text('kind').notNull(),
+    payload: text('payload').notNull(),
+    status: text('status').notNull(),
+    attempts: integer('attempts').notNull().default(0),
+    nextAttemptAt: integer('next_attempt_at').notNull(),
+    lastError: text('last_error'),
+    createdAt: integer('created_at').notNull(),
+  },
+  (t) => [index('outbox_status_next').on(t.status, t.nextAttemptAt)],
+);
+
+/** Invites for interpreters and caregivers; only hashes of the link token and code are stored. */
+export const invites = sqliteTable(
+  'invites',
+  {
+    id: text('id').primaryKey(),
+    visitId: text('visit_id').notNull(),
+    tokenHash: text('token_hash').notNull().unique(),
+    version: integer('version').notNull(),
+    data: text('data').notNull(),
+  },
+  (t) => [index('invites_visit').on(t.visitId)],
+);

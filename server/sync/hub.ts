@@ -19,6 +19,16 @@ import { ProtocolError, decodeMessage, encodePermissionDenied, encodeSyncStep1, 
 import { inspectUpdate, isEmptyUpdate, isRedundant } from './updates.ts';
 import { fullAwareness, handleAwareness, removeConnectionAwareness } from './awareness.ts';
 import type { Broadcaster, ConnectionContext, SyncSocket } from './socket.ts';
+import { RoundsError } from '../errors.ts';
+
+/** Origin of changes the server makes itself (room commands, note attribution). */
+export const SERVER_ORIGIN = Symbol('rounds-server');
+
+/**
+ * Checks a writer's update before it is applied; may make server changes (with SERVER_ORIGIN)
+ * that are committed before the update. Returns a close code to refuse the update.
+ */
+export type WriteGuard = (ctx: ConnectionContext, doc: Y.Doc, update: Uint8Array) => CloseCodeValue | null;
 
 export interface HubOptions {
   store: DocumentStore;
@@ -30,6 +40,7 @@ export interface HubOptions {
   preloadQueueLimit: number;
   /** Called for every audit-worthy event (document opened, write refused, ...). */
   onEvent?: (e: SyncEvent) => void;
+  writeGuard?: WriteGuard;
 }
 
 export type SyncEvent =
@@ -37,7 +48,7 @@ export type SyncEvent =
   | { type: 'close'; ctx: ConnectionContext; code: number }
   | { type: 'write-refused'; ctx: ConnectionContext };
 
-interface Pending { live: LiveDoc; conn: Connection; update: Uint8Array; seq: number }
+interface Pending { live: LiveDoc; conn: Connection | null; update: Uint8Array; seq: number }
 
 export class SyncHub {
   readonly #o: HubOptions;
@@ -47,6 +58,7 @@ export class SyncHub {
   #flushScheduled = false;
   #sweep: NodeJS.Timeout;
   #shuttingDown = false;
+  readonly #frozen = new Set<string>();
 
   constructor(opts: HubOptions) {
     this.#o = opts;
@@ -63,6 +75,7 @@ export class SyncHub {
     let live = this.#docs.get(ctx.docName);
     if (!live) live = this.#load(ctx.docName);
     if (live.unloadTimer) { clearTimeout(live.unloadTimer); live.unloadTimer = null; }
+    if (this.#frozen.has(ctx.docName) && ctx.access === 'write') ctx = { ...ctx, access: 'read' };
     const conn = new Connection(socket, ctx, live);
     live.conns.add(conn);
     socket.subscribe(live.topic);
@@ -111,6 +124,68 @@ export class SyncHub {
     let n = 0;
     for (const live of this.#docs.values()) for (const c of [...live.conns]) if (pred(c.ctx)) { this.#closeConn(c, code); n++; }
     return n;
+  }
+
+  /**
+   * Runs `fn` on the document as a server change (loading it if needed) and resolves once the
+   * change is committed and broadcast. Throws RoundsError ERR_STORE_UNAVAILABLE if it was not.
+   */
+  async change<T>(name: string, fn: (doc: Y.Doc) => T): Promise<T> {
+    const live = await this.#acquire(name);
+    let result!: T;
+    try {
+      live.ydoc.transact(() => { result = fn(live.ydoc); }, SERVER_ORIGIN);
+      const seq = live.appliedSeq;
+      await this.idle();
+      if (live.committedSeq < seq) throw new RoundsError('ERR_STORE_UNAVAILABLE', 'the change could not be committed');
+      return result;
+    } finally {
+      this.#release(live);
+    }
+  }
+
+  /** Reads committed document state (loading it if needed). */
+  async read<T>(name: string, fn: (doc: Y.Doc) => T): Promise<T> {
+    const live = await this.#acquire(name);
+    try {
+      await this.idle();
+      return fn(live.ydoc);
+    } finally {
+      this.#release(live);
+    }
+  }
+
+  /** No more writes: writers are closed with DOCUMENT_CLOSED and later connections are read-only. */
+  freeze(name: string): void {
+    this.#frozen.add(name);
+    const live = this.#docs.get(name);
+    if (live) for (const c of [...live.conns]) if (c.canWrite) this.#closeConn(c, CloseCode.DOCUMENT_CLOSED);
+  }
+
+  unfreeze(name: string): void {
+    this.#frozen.delete(name);
+  }
+
+  async #acquire(name: string): Promise<LiveDoc> {
+    for (let attempt = 0; attempt < 3; attempt++) {
+      const live = this.#docs.get(name) ?? this.#load(name);
+      live.users++;
+      if (live.unloadTimer) { clearTimeout(live.unloadTimer); live.unloadTimer = null; }
+      try {
+        await live.ready;
+      } catch {
+        live.users--;
+        throw new RoundsError('ERR_STORE_UNAVAILABLE', 'the document could not be loaded');
+      }
+      if (live.state === 'ready') return live;
+      live.users--;
+    }
+    throw new RoundsError('ERR_STORE_UNAVAILABLE', 'the document could not be loaded');
+  }
+
+  #release(live: LiveDoc): void {
+    live.users--;
+    if (live.conns.size === 0 && live.users === 0 && live.state !== 'gone') this.#scheduleUnload(live);
   }
 
   /** Waits until every queued update is committed. */
@@ -176,10 +251,16 @@ export class SyncHub {
     if (!decoded) return this.#closeConn(conn, CloseCode.INVALID_UPDATE);
     const live = conn.live;
     if (isEmptyUpdate(decoded) || isRedundant(live.ydoc, decoded)) return;
+    if (this.#frozen.has(live.name)) return this.#closeConn(conn, CloseCode.DOCUMENT_CLOSED);
     if (!conn.canWrite) {
       this.#o.onEvent?.({ type: 'write-refused', ctx: conn.ctx });
       if (!conn.deniedNotified) { conn.deniedNotified = true; conn.send(encodePermissionDenied('read-only')); }
       return;
+    }
+    const refused = this.#o.writeGuard?.(conn.ctx, live.ydoc, update) ?? null;
+    if (refused !== null) {
+      this.#o.onEvent?.({ type: 'write-refused', ctx: conn.ctx });
+      return this.#closeConn(conn, refused);
     }
     try {
       Y.applyUpdate(live.ydoc, update, conn);
@@ -231,7 +312,7 @@ export class SyncHub {
       p.live.logLength++;
       touched.add(p.live);
       const msg = encodeSyncUpdate(p.update);
-      if (p.conn.open && p.conn.socket.isOpen) p.conn.socket.publish(p.live.topic, msg);
+      if (p.conn && p.conn.open && p.conn.socket.isOpen) p.conn.socket.publish(p.live.topic, msg);
       else this.#o.broadcaster.publish(p.live.topic, msg);
     }
     for (const live of touched) {
@@ -258,6 +339,11 @@ export class SyncHub {
   #load(name: string): LiveDoc {
     const live = new LiveDoc(name);
     this.#docs.set(name, live);
+    live.ydoc.on('update', (update: Uint8Array, origin: unknown) => {
+      if (origin !== SERVER_ORIGIN) return;
+      this.#queue.push({ live, conn: null, update, seq: ++live.appliedSeq });
+      this.#scheduleFlush();
+    });
     live.ready = (async () => {
       await this.idle(); // a document dropped a moment ago may still have updates in flight
       const stored = await this.#o.store.load(name);
@@ -278,7 +364,7 @@ export class SyncHub {
     if (live.unloadTimer) clearTimeout(live.unloadTimer);
     live.unloadTimer = setTimeout(() => {
       live.unloadTimer = null;
-      if (live.conns.size > 0 || live.state === 'gone') return;
+      if (live.conns.size > 0 || live.users > 0 || live.state === 'gone') return;
       if (live.hasUncommitted) return this.#scheduleUnload(live);
       this.#unload(live);
       if (live.logLength > 0 && !this.#shuttingDown) {

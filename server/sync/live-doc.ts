@@ -31,6 +31,8 @@ export class LiveDoc {
   /** Log entries in the store not yet folded into its snapshot. */
   logLength = 0;
   compacting = false;
+  /** Server operations (change/read) currently holding the document in memory. */
+  users = 0;
   unloadTimer: NodeJS.Timeout | null = null;
 
   constructor(readonly name: string) {

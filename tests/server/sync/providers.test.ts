@@ -10,7 +10,7 @@ test('two providers converge and see each other\'s awareness', async () => {
   const dir = tempDir();
   const server = await startTestServer(dir);
   try {
-    const doc = 'visit/v1/note';
+    const doc = 'test/v1/note';
     const a = provider(server.port, doc, await token({ doc, sub: 'dr-a' }));
     const b = provider(server.port, doc, await token({ doc, sub: 'dr-b' }));
     await Promise.all([synced(a), synced(b)]);
@@ -37,7 +37,7 @@ test('two providers converge and see each other\'s awareness', async () => {
 test('a new provider after a server restart gets the full document', async () => {
   const dir = tempDir();
   let server = await startTestServer(dir);
-  const doc = 'visit/v2/room';
+  const doc = 'test/v2/room';
   const a = provider(server.port, doc, await token({ doc }));
   await synced(a);
   const text = a.doc.getText('t');
@@ -67,7 +67,7 @@ test('a document is unloaded a short while after its last client leaves, and loa
   const dir = tempDir();
   const server = await startTestServer(dir, { ROUNDS_DOC_UNLOAD_MS: '100' });
   try {
-    const doc = 'visit/v3/note';
+    const doc = 'test/v3/note';
     const a = provider(server.port, doc, await token({ doc }));
     await synced(a);
     a.doc.getText('x').insert(0, 'kept');

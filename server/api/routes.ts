@@ -1,0 +1,61 @@
+/** HTTP API routes. Handlers parse, authenticate, call a service, and map errors to codes. */
+import type { Router } from '../http/router.ts';
+import { errorJson, json, type HttpRequest, type HttpResponse } from '../http/types.ts';
+import { isRoundsError } from '../errors.ts';
+import { authenticate } from './auth.ts';
+import { DomainFailure, type VisitService } from '../services/visits.ts';
+import { billingPreview, type Tables } from '../billing/index.ts';
+import type { Logger } from 'pino';
+
+export interface ApiDeps {
+  visits: VisitService;
+  secret: Uint8Array;
+  tables: Tables;
+  logger: Logger;
+  now?: () => Date;
+}
+
+function body(req: HttpRequest): unknown {
+  if (req.body.length === 0) return undefined;
+  const type = req.headers['content-type'] ?? '';
+  if (!type.includes('application/json')) throw new DomainFailure('ERR_UNSUPPORTED_MEDIA_TYPE', 415, 'send application/json');
+  try {
+    return JSON.parse(Buffer.from(req.body).toString('utf8'));
+  } catch {
+    throw new DomainFailure('ERR_BAD_REQUEST', 400, 'body is not valid JSON');
+  }
+}
+
+export function registerApi(router: Router, d: ApiDeps): void {
+  const now = d.now ?? (() => new Date());
+  const wrap = (fn: (req: HttpRequest, p: Record<string, string>) => Promise<HttpResponse>) => async (req: HttpRequest, p: Record<string, string>) => {
+    try {
+      return await fn(req, p);
+    } catch (e) {
+      if (e instanceof DomainFailure) return errorJson(e.status, e.code, e.message, e.fields ? { fields: e.fields } : {});
+      if (isRoundsError(e)) return errorJson(e.status, e.code, e.message);
+      d.logger.error({ err: (e as Error)?.name, path: req.path }, 'unhandled API error');
+      return errorJson(500, 'ERR_INTERNAL', 'internal error');
+    }
+  };
+  const caller = async (req: HttpRequest, visitId?: string) => {
+    const t = await authenticate(req, d.secret, visitId);
+    return { sub: t.sub, role: t.role };
+  };
+
+  router
+    .on('POST', '/api/visits', wrap(async (req) => json(201, await d.visits.create(body(req), await caller(req), now()))))
+    .on('GET', '/api/visits/:id', wrap(async (req, p) => json(200, await d.visits.get(p.id!, await caller(req, p.id)))))
+    .on('POST', '/api/visits/:id/commands', wrap(async (req, p) => json(200, await d.visits.command(p.id!, body(req), await caller(req, p.id), now()))))
+    .on('GET', '/api/visits/:id/queue/:participantId', wrap(async (req, p) => json(200, await d.visits.queuePosition(p.id!, await caller(req, p.id), p.participantId!, now()))))
+    .on('POST', '/api/visits/:id/close', wrap(async (req, p) => json(200, await d.visits.close(p.id!, await caller(req), body(req) as { billing?: Record<string, unknown> } | undefined, now()))))
+    .on('GET', '/api/visits/:id/records', wrap(async (req, p) => json(200, await d.visits.records(p.id!, await caller(req)))))
+    .on('POST', '/api/visits/:id/invites', wrap(async (req, p) => json(201, await d.visits.createInvite(p.id!, body(req), await caller(req), now()))))
+    .on('DELETE', '/api/visits/:id/invites/:inviteId', wrap(async (req, p) => json(200, await d.visits.revokeInvite(p.id!, p.inviteId!, await caller(req), now()))))
+    .on('POST', '/api/invites/redeem', wrap(async (req) => json(200, await d.visits.redeemInvite((body(req) ?? {}) as Record<string, unknown>, now()))))
+    .on('POST', '/api/billing/preview', wrap(async (req) => {
+      const c = await caller(req);
+      const r = billingPreview(body(req), c.role, now(), d.tables);
+      return json(r.status, r.body);
+    }));
+}
