@@ -12,14 +12,9 @@ import { z } from 'zod';
 import type { FieldError } from './errors.ts';
 import { MDM_LEVELS } from './types.ts';
 
-/** USPS codes of the states, DC and the inhabited territories. */
-export const US_STATES = [
-  'AL', 'AK', 'AZ', 'AR', 'CA', 'CO', 'CT', 'DE', 'FL', 'GA', 'HI', 'ID', 'IL', 'IN', 'IA', 'KS', 'KY',
-  'LA', 'ME', 'MD', 'MA', 'MI', 'MN', 'MS', 'MO', 'MT', 'NE', 'NV', 'NH', 'NJ', 'NM', 'NY', 'NC', 'ND',
-  'OH', 'OK', 'OR', 'PA', 'RI', 'SC', 'SD', 'TN', 'TX', 'UT', 'VT', 'VA', 'WA', 'WV', 'WI', 'WY',
-  'DC', 'PR', 'GU', 'VI', 'AS', 'MP',
-] as const;
-export type UsState = (typeof US_STATES)[number];
+/** One list of states for the whole platform (USPS codes of the states, DC and territories). */
+import { US_STATES, type UsState } from '../visits/model.ts';
+export { US_STATES, type UsState };
 
 export const StateSchema = z.enum(US_STATES);
 export const IsoDateSchema = z.iso.date();
