@@ -20,7 +20,15 @@ export interface SqliteOptions {
   synchronous?: 'FULL' | 'NORMAL';
 }
 
-const MIGRATIONS = join(dirname(fileURLToPath(import.meta.url)), 'migrations');
+const HERE = dirname(fileURLToPath(import.meta.url));
+
+/**
+ * Each domain owns its tables and its migrations (its own drizzle config, folder and migrations
+ * table), so domains evolve independently. Add a domain here; order matters only for foreign keys.
+ */
+export const MIGRATION_SETS: readonly { folder: string; table: string }[] = [
+  { folder: join(HERE, 'migrations'), table: '__drizzle_migrations' },
+];
 
 export function openSqlite(file: string, opts: SqliteOptions = {}): SqliteHandle {
   if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true });
@@ -30,6 +38,6 @@ export function openSqlite(file: string, opts: SqliteOptions = {}): SqliteHandle
   raw.pragma('foreign_keys = ON');
   raw.pragma('busy_timeout = 5000');
   const db = drizzle(raw, { schema });
-  migrate(db, { migrationsFolder: MIGRATIONS });
+  for (const m of MIGRATION_SETS) migrate(db, { migrationsFolder: m.folder, migrationsTable: m.table });
   return { raw, db, close: () => raw.close() };
 }
