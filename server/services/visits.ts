@@ -137,7 +137,7 @@ export class VisitService {
       if (!closedOk) throw new DomainFailure('ERR_ALREADY_CLOSED', 409, 'the visit was closed or changed concurrently');
       await this.o.hub.change(room, (doc) => setRoomStatus(doc, 'closed', caller.sub, now, SERVER_ORIGIN));
       // Everyone is told with a named code; clinical roles may reopen read-only.
-      this.o.hub.closeWhere((c) => c.docName === note || c.docName === room, CloseCode.DOCUMENT_CLOSED);
+      this.o.hub.closeDocsEverywhere([note, room], CloseCode.DOCUMENT_CLOSED);
       return records;
     } finally {
       if (!closedOk) {

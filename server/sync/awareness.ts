@@ -13,10 +13,11 @@ export type AwarenessResult = 'ok' | 'malformed';
 
 /**
  * Stock y-websocket clients re-send every awareness change they receive, including other
- * clients' states. Entries for a clientID that another connection owns are therefore dropped
- * here (not treated as an attack): a connection speaks only for the clientIDs it set first.
+ * clients' states (echoes). Entries for a clientID that another connection owns are dropped, and
+ * only entries that changed something are forwarded: an echo must never be forwarded, and must
+ * never replace a client's own pending state in the rate limiter.
  */
-export function handleAwareness(conn: Connection, update: Uint8Array, minIntervalMs: number, now: number): AwarenessResult {
+export function handleAwareness(conn: Connection, update: Uint8Array, minIntervalMs: number, now: number, relay?: Relay): AwarenessResult {
   let entries;
   try {
     entries = decodeAwarenessUpdate(update);
@@ -29,13 +30,13 @@ export function handleAwareness(conn: Connection, update: Uint8Array, minInterva
     return owner === undefined || owner === conn;
   });
   if (own.length === 0) return 'ok';
-  const mine = own.length === entries.length ? update : encodeAwarenessEntries(own);
-  const before = new Map(own.map((e) => [e.clientID, live.awareness.meta.get(e.clientID)?.clock ?? -1]));
-  awarenessProtocol.applyAwarenessUpdate(live.awareness, mine, conn);
-  for (const e of own) {
-    // Only claim IDs whose state this message actually set (Awareness ignores stale clocks).
-    const accepted = (live.awareness.meta.get(e.clientID)?.clock ?? -1) !== before.get(e.clientID) || e.state === null;
-    if (!accepted) continue;
+  const before = new Map(own.map((e) => [e.clientID, { clock: live.awareness.meta.get(e.clientID)?.clock ?? -1, had: live.awareness.getStates().has(e.clientID) }]));
+  awarenessProtocol.applyAwarenessUpdate(live.awareness, own.length === entries.length ? update : encodeAwarenessEntries(own), conn);
+  const accepted = own.filter((e) => {
+    const b = before.get(e.clientID)!;
+    return (live.awareness.meta.get(e.clientID)?.clock ?? -1) !== b.clock || (e.state === null && b.had);
+  });
+  for (const e of accepted) {
     if (e.state === null) {
       live.awarenessOwner.delete(e.clientID);
       conn.awarenessIds.delete(e.clientID);
@@ -44,7 +45,7 @@ export function handleAwareness(conn: Connection, update: Uint8Array, minInterva
       conn.awarenessIds.add(e.clientID);
     }
   }
-  forwardLimited(conn, encodeAwareness(mine), minIntervalMs, now);
+  if (accepted.length > 0) forwardLimited(conn, accepted, minIntervalMs, now, relay);
   return 'ok';
 }
 
@@ -59,25 +60,42 @@ function encodeAwarenessEntries(entries: AwarenessEntry[]): Uint8Array {
   return encoding.toUint8Array(e);
 }
 
-/** At most one forward per interval per connection; a burst collapses to its latest message. */
-function forwardLimited(conn: Connection, msg: Uint8Array, minIntervalMs: number, now: number): void {
+/** Sends an awareness update to other instances (set when the server runs as a cluster). */
+export type Relay = (update: Uint8Array) => void;
+
+/**
+ * At most one forward per interval per connection. While waiting, the latest entry per clientID
+ * is kept, so a burst collapses without losing any client's final state.
+ */
+function forwardLimited(conn: Connection, entries: AwarenessEntry[], minIntervalMs: number, now: number, relay?: Relay): void {
   const wait = conn.awarenessSentAt + minIntervalMs - now;
   if (wait <= 0 && !conn.awarenessTimer) {
     conn.awarenessSentAt = now;
-    conn.socket.publish(conn.live.topic, msg);
+    const update = encodeAwarenessEntries(entries);
+    conn.socket.publish(conn.live.topic, encodeAwareness(update));
+    relay?.(update);
     return;
   }
-  conn.awarenessPending = msg;
+  for (const e of entries) conn.awarenessPending.set(e.clientID, e);
+  conn.awarenessRelay = relay ?? null;
   if (conn.awarenessTimer) return;
   conn.awarenessTimer = setTimeout(() => {
     conn.awarenessTimer = null;
-    const pending = conn.awarenessPending;
-    conn.awarenessPending = null;
+    const pending = takePendingAwareness(conn);
     if (pending && conn.open) {
       conn.awarenessSentAt = Date.now();
-      conn.socket.publish(conn.live.topic, pending);
+      conn.socket.publish(conn.live.topic, encodeAwareness(pending));
+      conn.awarenessRelay?.(pending);
     }
   }, Math.max(wait, 1));
+}
+
+/** The rate-limited entries not yet forwarded, as one awareness update (or null), and clears them. */
+export function takePendingAwareness(conn: Connection): Uint8Array | null {
+  if (conn.awarenessPending.size === 0) return null;
+  const update = encodeAwarenessEntries([...conn.awarenessPending.values()]);
+  conn.awarenessPending.clear();
+  return update;
 }
 
 /** All current states, for a new client or a query-awareness request; null when there are none. */
@@ -88,7 +106,7 @@ export function fullAwareness(live: LiveDoc): Uint8Array | null {
 }
 
 /** Removes the states a closed connection had set and tells everyone else. */
-export function removeConnectionAwareness(conn: Connection, broadcaster: Broadcaster): void {
+export function removeConnectionAwareness(conn: Connection, broadcaster: Broadcaster, relay?: Relay): void {
   const live = conn.live;
   const ids = [...conn.awarenessIds].filter((id) => live.awarenessOwner.get(id) === conn);
   conn.awarenessIds.clear();
@@ -97,6 +115,8 @@ export function removeConnectionAwareness(conn: Connection, broadcaster: Broadca
   const present = ids.filter((id) => live.awareness.getStates().has(id));
   awarenessProtocol.removeAwarenessStates(live.awareness, ids, 'closed');
   if (present.length > 0) {
-    broadcaster.publish(live.topic, encodeAwareness(awarenessProtocol.encodeAwarenessUpdate(live.awareness, present)));
+    const update = awarenessProtocol.encodeAwarenessUpdate(live.awareness, present);
+    broadcaster.publish(live.topic, encodeAwareness(update));
+    relay?.(update);
   }
 }

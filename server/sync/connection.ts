@@ -1,6 +1,7 @@
 /** One client connection to one document, as the sync core sees it. */
 import type { ConnectionContext, SyncSocket } from './socket.ts';
 import type { LiveDoc } from './live-doc.ts';
+import type { AwarenessEntry } from './protocol.ts';
 
 export class Connection {
   /** Messages that arrived before the document finished loading, in order. */
@@ -8,7 +9,9 @@ export class Connection {
   /** Awareness clientIDs this connection has set. */
   readonly awarenessIds = new Set<number>();
   awarenessSentAt = 0;
-  awarenessPending: Uint8Array | null = null;
+  /** Rate-limited awareness entries not yet forwarded (latest per clientID), and where else they go. */
+  readonly awarenessPending = new Map<number, AwarenessEntry>();
+  awarenessRelay: ((update: Uint8Array) => void) | null = null;
   awarenessTimer: NodeJS.Timeout | null = null;
   deniedNotified = false;
   open = true;

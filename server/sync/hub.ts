@@ -17,9 +17,15 @@ import { Connection } from './connection.ts';
 import { LiveDoc } from './live-doc.ts';
 import { ProtocolError, decodeMessage, encodePermissionDenied, encodeSyncStep1, encodeSyncStep2, encodeSyncUpdate } from './protocol.ts';
 import { inspectUpdate, isEmptyUpdate, isRedundant } from './updates.ts';
-import { fullAwareness, handleAwareness, removeConnectionAwareness } from './awareness.ts';
+import { fullAwareness, handleAwareness, removeConnectionAwareness, takePendingAwareness } from './awareness.ts';
 import type { Broadcaster, ConnectionContext, SyncSocket } from './socket.ts';
 import { RoundsError } from '../errors.ts';
+import type { Bus, BusMessage, ControlMessage } from '../cluster/bus.ts';
+import * as awarenessProtocol from 'y-protocols/awareness';
+import { encodeAwareness } from './protocol.ts';
+
+/** Origin of updates that another instance committed and routed here. */
+export const REMOTE_ORIGIN = Symbol('rounds-remote');
 
 /** Origin of changes the server makes itself (room commands, note attribution). */
 export const SERVER_ORIGIN = Symbol('rounds-server');
@@ -41,6 +47,8 @@ export interface HubOptions {
   /** Called for every audit-worthy event (document opened, write refused, ...). */
   onEvent?: (e: SyncEvent) => void;
   writeGuard?: WriteGuard;
+  /** Routing between instances (Redis); absent for a single instance. */
+  bus?: Bus;
 }
 
 export type SyncEvent =
@@ -65,6 +73,13 @@ export class SyncHub {
     // Expired tokens end their connections; checked once a second for all connections.
     this.#sweep = setInterval(() => this.#closeExpired(), 1000);
     this.#sweep.unref();
+    opts.bus?.onControl((m) => this.#control(m));
+    opts.bus?.onReconnect(() => { void this.#resyncAll(); });
+  }
+
+  /** Cluster health: false while the bus (Redis) is unreachable. */
+  get busHealthy(): boolean | null {
+    return this.#o.bus ? this.#o.bus.healthy : null;
   }
 
   get documents(): number { return this.#docs.size; }
@@ -107,15 +122,17 @@ export class SyncHub {
 
   /** The transport reports that a socket closed (for any reason). */
   closed(conn: Connection, code: number): void {
-    const pendingAwareness = conn.awarenessPending;
-    conn.awarenessPending = null;
+    const pendingAwareness = takePendingAwareness(conn);
     conn.close(code, '');
     const live = conn.live;
     if (!live.conns.delete(conn)) return;
     // A rate-limited awareness message (often the client's own "I am leaving") still goes out.
-    if (pendingAwareness && live.state !== 'gone') this.#o.broadcaster.publish(live.topic, pendingAwareness);
+    if (pendingAwareness && live.state !== 'gone') {
+      this.#o.broadcaster.publish(live.topic, encodeAwareness(pendingAwareness));
+      this.#relayAwareness(live)(pendingAwareness);
+    }
     this.#o.onEvent?.({ type: 'close', ctx: conn.ctx, code });
-    removeConnectionAwareness(conn, this.#o.broadcaster);
+    removeConnectionAwareness(conn, this.#o.broadcaster, this.#relayAwareness(live));
     if (live.conns.size === 0 && live.state !== 'gone') this.#scheduleUnload(live);
   }
 
@@ -156,14 +173,86 @@ export class SyncHub {
   }
 
   /** No more writes: writers are closed with DOCUMENT_CLOSED and later connections are read-only. */
-  freeze(name: string): void {
+  freeze(name: string, propagate = true): void {
+    if (propagate) this.#o.bus?.publishControl({ type: 'freeze', doc: name });
     this.#frozen.add(name);
     const live = this.#docs.get(name);
     if (live) for (const c of [...live.conns]) if (c.canWrite) this.#closeConn(c, CloseCode.DOCUMENT_CLOSED);
   }
 
-  unfreeze(name: string): void {
+  unfreeze(name: string, propagate = true): void {
+    if (propagate) this.#o.bus?.publishControl({ type: 'unfreeze', doc: name });
     this.#frozen.delete(name);
+  }
+
+  /** Closes every connection to these documents on every instance. */
+  closeDocsEverywhere(docs: string[], code: CloseCodeValue): void {
+    this.#o.bus?.publishControl({ type: 'close-docs', docs, code });
+    this.closeWhere((c) => docs.includes(c.docName), code);
+  }
+
+  /** Closes a session's (or a user's) connections on every instance. */
+  closeSessionEverywhere(by: { sid: string } | { sub: string }, code: CloseCodeValue): number {
+    if ('sid' in by) {
+      this.#o.bus?.publishControl({ type: 'close-session', sid: by.sid, code });
+      return this.closeWhere((c) => c.sid === by.sid, code);
+    }
+    this.#o.bus?.publishControl({ type: 'close-user', sub: by.sub, code });
+    return this.closeWhere((c) => c.sub === by.sub, code);
+  }
+
+  #control(m: ControlMessage): void {
+    const code = ('code' in m ? m.code : CloseCode.GOING_AWAY) as CloseCodeValue;
+    if (m.type === 'freeze') this.freeze(m.doc, false);
+    else if (m.type === 'unfreeze') this.unfreeze(m.doc, false);
+    else if (m.type === 'close-docs') this.closeWhere((c) => m.docs.includes(c.docName), code);
+    else if (m.type === 'close-session') this.closeWhere((c) => c.sid === m.sid, code);
+    else if (m.type === 'close-user') this.closeWhere((c) => c.sub === m.sub, code);
+  }
+
+  #relayAwareness(live: LiveDoc): (update: Uint8Array) => void {
+    const bus = this.#o.bus;
+    return bus ? (u) => bus.publish(live.name, 'awareness', u) : () => {};
+  }
+
+  /** A message another instance published for a document held here. */
+  #remote(live: LiveDoc, m: BusMessage): void {
+    if (live.state === 'loading') { live.remoteBuffer.push(m); return; }
+    if (live.state !== 'ready') return;
+    if (m.kind === 'update') {
+      try {
+        Y.applyUpdate(live.ydoc, m.payload, REMOTE_ORIGIN);
+      } catch {
+        this.#o.logger.warn({ doc: live.name }, 'remote update failed to apply; reloading document');
+        this.#discard(live, CloseCode.GOING_AWAY);
+        return;
+      }
+      this.#o.broadcaster.publish(live.topic, encodeSyncUpdate(m.payload));
+    } else {
+      try {
+        awarenessProtocol.applyAwarenessUpdate(live.awareness, m.payload, REMOTE_ORIGIN);
+      } catch {
+        return;
+      }
+      this.#o.broadcaster.publish(live.topic, encodeAwareness(m.payload));
+    }
+  }
+
+  /** After a bus outage: anything published meanwhile was lost, so catch up from the store. */
+  async #resyncAll(): Promise<void> {
+    for (const live of [...this.#docs.values()]) {
+      if (live.state !== 'ready') continue;
+      try {
+        const stored = await this.#o.store.load(live.name);
+        if (live.state !== 'ready') continue;
+        const before = Y.encodeStateVector(live.ydoc);
+        applyAll(live.ydoc, stored.snapshot, stored.updates, REMOTE_ORIGIN);
+        const diff = Y.encodeStateAsUpdate(live.ydoc, before);
+        this.#o.broadcaster.publish(live.topic, encodeSyncUpdate(diff));
+      } catch (e) {
+        this.#o.logger.warn({ doc: live.name, err: (e as Error).name }, 'resync after bus outage failed');
+      }
+    }
   }
 
   async #acquire(name: string): Promise<LiveDoc> {
@@ -232,7 +321,7 @@ export class SyncHub {
       case 'sync-update':
         return this.#update(conn, msg.update);
       case 'awareness': {
-        const r = handleAwareness(conn, msg.update, this.#o.awarenessMinIntervalMs, Date.now());
+        const r = handleAwareness(conn, msg.update, this.#o.awarenessMinIntervalMs, Date.now(), this.#relayAwareness(live));
         if (r === 'malformed') this.#closeConn(conn, CloseCode.MALFORMED_MESSAGE);
         return;
       }
@@ -314,6 +403,7 @@ export class SyncHub {
       const msg = encodeSyncUpdate(p.update);
       if (p.conn && p.conn.open && p.conn.socket.isOpen) p.conn.socket.publish(p.live.topic, msg);
       else this.#o.broadcaster.publish(p.live.topic, msg);
+      this.#o.bus?.publish(p.live.name, 'update', p.update);
     }
     for (const live of touched) {
       const due = live.answers.filter((a) => a.afterSeq <= live.committedSeq);
@@ -346,11 +436,16 @@ export class SyncHub {
     });
     live.ready = (async () => {
       await this.idle(); // a document dropped a moment ago may still have updates in flight
+      // Subscribe first, then load, then apply what arrived in between: nothing falls in the gap.
+      await this.#o.bus?.subscribe(name, (m) => this.#remote(live, m));
       const stored = await this.#o.store.load(name);
       if (live.state === 'gone') return;
       applyAll(live.ydoc, stored.snapshot, stored.updates);
       live.logLength = stored.updates.length;
       live.state = 'ready';
+      const buffered = live.remoteBuffer;
+      live.remoteBuffer = [];
+      for (const m of buffered) this.#remote(live, m);
     })();
     live.ready.catch((e) => {
       this.#o.logger.error({ doc: name, err: (e as Error).name }, 'document load failed');
@@ -375,7 +470,10 @@ export class SyncHub {
   }
 
   #unload(live: LiveDoc): void {
-    if (this.#docs.get(live.name) === live) this.#docs.delete(live.name);
+    if (this.#docs.get(live.name) === live) {
+      this.#docs.delete(live.name);
+      void this.#o.bus?.unsubscribe(live.name);
+    }
     live.destroy();
   }
 

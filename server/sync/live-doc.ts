@@ -5,6 +5,7 @@
 import * as Y from 'yjs';
 import * as awarenessProtocol from 'y-protocols/awareness';
 import type { Connection } from './connection.ts';
+import type { BusMessage } from '../cluster/bus.ts';
 
 export type LiveState = 'loading' | 'ready' | 'gone';
 
@@ -33,6 +34,8 @@ export class LiveDoc {
   compacting = false;
   /** Server operations (change/read) currently holding the document in memory. */
   users = 0;
+  /** Messages from other instances that arrived while the document was loading. */
+  remoteBuffer: BusMessage[] = [];
   unloadTimer: NodeJS.Timeout | null = null;
 
   constructor(readonly name: string) {

@@ -1,0 +1,81 @@
+/** Postgres implementation of the visit repository (same contract as db/sqlite/visit-repo.ts). */
+import { and, asc, eq, gte, inArray, lt } from 'drizzle-orm';
+import type { PgHandle } from './connection.ts';
+import { invites, outbox, visitRecords, visits } from './schema.ts';
+import type { OutboxEntry, VersionedInvite, VisitRecords, VisitRepository } from '../visit-repo.ts';
+import type { Visit } from '../../server/visits/model.ts';
+import type { Invite } from '../../server/visits/invites.ts';
+
+export class PgVisitRepository implements VisitRepository {
+  constructor(private readonly h: PgHandle) {}
+
+  async create(visit: Visit): Promise<void> {
+    await this.h.db.insert(visits).values(row(visit));
+  }
+
+  async get(id: string): Promise<Visit | null> {
+    const [r] = await this.h.db.select({ data: visits.data }).from(visits).where(eq(visits.id, id));
+    return r ? (JSON.parse(r.data) as Visit) : null;
+  }
+
+  async update(visit: Visit, expectedVersion: number): Promise<boolean> {
+    const res = await this.h.db.update(visits).set(row(visit)).where(and(eq(visits.id, visit.id), eq(visits.version, expectedVersion))).returning({ id: visits.id });
+    return res.length === 1;
+  }
+
+  async list(filter: { from?: string; to?: string; status?: string[]; limit?: number }): Promise<Visit[]> {
+    const conds = [];
+    if (filter.from) conds.push(gte(visits.scheduledStart, filter.from));
+    if (filter.to) conds.push(lt(visits.scheduledStart, filter.to));
+    if (filter.status?.length) conds.push(inArray(visits.status, filter.status));
+    const rows = await this.h.db.select({ data: visits.data }).from(visits).where(conds.length ? and(...conds) : undefined)
+      .orderBy(asc(visits.scheduledStart)).limit(filter.limit ?? 500);
+    return rows.map((r) => JSON.parse(r.data) as Visit);
+  }
+
+  async close(visit: Visit, expectedVersion: number, records: unknown, entries: OutboxEntry[]): Promise<boolean> {
+    return this.h.db.transaction(async (tx) => {
+      const upd = await tx.update(visits).set(row(visit)).where(and(eq(visits.id, visit.id), eq(visits.version, expectedVersion))).returning({ id: visits.id });
+      if (upd.length !== 1) return false;
+      const now = Date.now();
+      await tx.insert(visitRecords).values({ visitId: visit.id, data: JSON.stringify(records), createdAt: now });
+      if (entries.length) {
+        await tx.insert(outbox).values(entries.map((e) => ({ visitId: visit.id, kind: e.kind, payload: JSON.stringify(e.payload), status: 'pending', nextAttemptAt: now, createdAt: now })));
+      }
+      return true;
+    });
+  }
+
+  async records(visitId: string): Promise<VisitRecords | null> {
+    const [r] = await this.h.db.select().from(visitRecords).where(eq(visitRecords.visitId, visitId));
+    return r ? { visitId: r.visitId, data: JSON.parse(r.data) as unknown, createdAt: r.createdAt } : null;
+  }
+
+  async outbox(visitId: string): Promise<{ id: number; kind: string; status: string }[]> {
+    return this.h.db.select({ id: outbox.id, kind: outbox.kind, status: outbox.status }).from(outbox).where(eq(outbox.visitId, visitId)).orderBy(asc(outbox.id));
+  }
+
+  async createInvite(invite: Invite): Promise<void> {
+    await this.h.db.insert(invites).values({ id: invite.id, visitId: invite.visitId, tokenHash: invite.tokenHash, version: 1, data: JSON.stringify(invite) });
+  }
+
+  async inviteByTokenHash(tokenHash: string): Promise<VersionedInvite | null> {
+    const [r] = await this.h.db.select({ data: invites.data, version: invites.version }).from(invites).where(eq(invites.tokenHash, tokenHash));
+    return r ? { invite: JSON.parse(r.data) as Invite, version: r.version } : null;
+  }
+
+  async getInvite(id: string): Promise<VersionedInvite | null> {
+    const [r] = await this.h.db.select({ data: invites.data, version: invites.version }).from(invites).where(eq(invites.id, id));
+    return r ? { invite: JSON.parse(r.data) as Invite, version: r.version } : null;
+  }
+
+  async updateInvite(invite: Invite, expectedVersion: number): Promise<boolean> {
+    const res = await this.h.db.update(invites).set({ data: JSON.stringify(invite), version: expectedVersion + 1 })
+      .where(and(eq(invites.id, invite.id), eq(invites.version, expectedVersion))).returning({ id: invites.id });
+    return res.length === 1;
+  }
+}
+
+function row(v: Visit) {
+  return { id: v.id, status: v.status, version: v.version, scheduledStart: v.scheduledStart, data: JSON.stringify(v), updatedAt: Date.now() };
+}
