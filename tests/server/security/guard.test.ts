@@ -1,0 +1,119 @@
+/**
+ * Audit wiring end to end: API calls (allowed and denied), sync documents opened, closed and
+ * written without permission, and refused upgrades all leave chained entries with time, user,
+ * role, resource, action, outcome and source address, and never the PHI itself.
+ */
+import { suite } from 'uvu';
+import * as assert from 'uvu/assert';
+import WebSocket from 'ws';
+import type { RunningServer } from '../../../server/app.ts';
+import { destroyAll, provider, removeDir, startTestServer, synced, tempDir, token, waitFor } from '../../helpers/server.ts';
+import { apiToken, call, visitBody } from '../../helpers/api.ts';
+
+const test = suite('security guard and audit wiring');
+let dir = '';
+let server: RunningServer;
+
+test.before(async () => {
+  dir = tempDir('rounds-guard-');
+  server = await startTestServer(dir);
+});
+test.after(async () => { await server.stop(); removeDir(dir); });
+
+const entries = () => [...server.audit.entries()];
+
+test('API calls are audited with who, role, resource, action, outcome and address', async () => {
+  const dr = await apiToken('dr-chen', 'clinician');
+  const v = (await call(server.url, 'POST', '/api/visits', dr, visitBody({ patients: [{ id: 'pat-1', displayName: 'Zelda Quartermaine' }] }))).json;
+  assert.is((await call(server.url, 'GET', `/api/visits/${v.id}`, await apiToken('pat-1', 'patient'))).status, 200);
+  assert.is((await call(server.url, 'GET', `/api/visits/${v.id}/records`, await apiToken('nurse-1', 'nurse'))).status, 403);
+  assert.is((await call(server.url, 'GET', `/api/visits/${v.id}`, 'not-a-token')).status, 401);
+  const es = entries();
+  const created = es.find((e) => e.action === 'POST /api/visits');
+  assert.ok(created);
+  assert.is(created!.actor, 'dr-chen');
+  assert.is(created!.role, 'clinician');
+  assert.is(created!.outcome, 'allowed');
+  assert.is(created!.address, '127.0.0.1');
+  assert.ok(!Number.isNaN(Date.parse(created!.at)));
+  const read = es.find((e) => e.action === 'GET /api/visits/:id' && e.actor === 'pat-1');
+  assert.is(read?.resource, `visit visit/${v.id}`);
+  assert.is(read?.outcome, 'allowed');
+  const denied = es.find((e) => e.action === 'GET /api/visits/:id/records');
+  assert.equal([denied?.actor, denied?.role, denied?.outcome, denied?.detail], ['nurse-1', 'nurse', 'denied', '403']);
+  const anon = es.find((e) => e.action === 'GET /api/visits/:id' && e.actor === 'anonymous');
+  assert.is(anon?.outcome, 'denied');
+  assert.not.match(JSON.stringify(es), /Zelda|Quartermaine/);
+  // Calls to routes outside the RBAC route table are audited too, naming a verified caller.
+  await call(server.url, 'GET', '/api/not-a-route/x', dr);
+  const other = entries().find((e) => e.resource === '/api/not-a-route/x');
+  assert.equal([other?.actor, other?.role, other?.action, other?.outcome], ['dr-chen', 'clinician', 'GET', 'failed']);
+});
+
+test('sync: opened, write refused, closed, and refused upgrades are audited; no note text in the log', async () => {
+  const dr = await apiToken('dr-chen', 'clinician');
+  const v = (await call(server.url, 'POST', '/api/visits', dr, visitBody())).json;
+  const note = `visit/${v.id}/note`;
+  const room = `visit/${v.id}/room`;
+  const c = provider(server.port, note, await token({ doc: note, sub: 'dr-chen' }));
+  const p = provider(server.port, room, await token({ doc: room, sub: 'pat-1', role: 'patient' }));
+  await Promise.all([synced(c), synced(p)]);
+  c.doc.getXmlFragment('body');
+  c.doc.getText('draft').insert(0, 'Secret finding: xylophone lesion');
+  p.doc.getMap('crafted').set('role', 'clinician');
+  await waitFor(() => entries().some((e) => e.action === 'sync.write' && e.actor === 'pat-1'), 'write refused entry');
+  destroyAll(c, p);
+  await waitFor(() => entries().filter((e) => e.action === 'sync.close' && e.resource.startsWith(`visit/${v.id}/`)).length === 2, 'close entries');
+  const refused = await new Promise<number>((resolve) => {
+    const ws = new WebSocket(`ws://127.0.0.1:${server.port}/sync/${note}?token=${'x'.repeat(10)}`);
+    ws.on('unexpected-response', (_q, r) => { resolve(r.statusCode ?? 0); ws.terminate(); });
+    ws.on('error', () => {});
+  });
+  assert.is(refused, 401);
+  const billingTok = await token({ doc: note, sub: 'bill-1', role: 'billing' });
+  await new Promise<void>((resolve) => {
+    const ws = new WebSocket(`ws://127.0.0.1:${server.port}/sync/${note}?token=${billingTok}`);
+    ws.on('unexpected-response', () => { ws.terminate(); resolve(); });
+    ws.on('error', () => {});
+  });
+  const es = entries().filter((e) => e.resource === note || e.resource === room);
+  const opened = es.find((e) => e.action === 'sync.open' && e.actor === 'dr-chen');
+  assert.equal([opened?.role, opened?.outcome, opened?.detail, opened?.address], ['clinician', 'allowed', 'write', '127.0.0.1']);
+  assert.is(es.find((e) => e.action === 'sync.open' && e.actor === 'pat-1')?.detail, 'read');
+  assert.is(es.find((e) => e.action === 'sync.write')?.outcome, 'denied');
+  assert.ok(es.some((e) => e.action === 'sync.open' && e.outcome === 'denied' && e.actor === 'anonymous' && e.detail === 'ERR_TOKEN_INVALID'));
+  assert.ok(es.some((e) => e.action === 'sync.open' && e.outcome === 'denied' && e.actor === 'unverified:bill-1' && e.detail === 'ERR_FORBIDDEN'));
+  assert.not.match(JSON.stringify(entries()), /xylophone/);
+  const r = server.audit.verify();
+  assert.ok(r.ok);
+});
+
+test('admins verify and export the log over the API', async () => {
+  const admin = await apiToken('ops-1', 'admin');
+  const v = await call(server.url, 'GET', '/api/audit/verify', admin);
+  assert.is(v.status, 200);
+  assert.is(v.json.ok, true);
+  const res = await fetch(`${server.url}/api/audit/export?format=csv`, { headers: { authorization: `Bearer ${admin}` } });
+  assert.is(res.status, 200);
+  assert.match(res.headers.get('content-type') ?? '', /text\/csv/);
+  const lines = (await res.text()).trim().split('\n');
+  assert.is(lines[0], 'seq,at,actor,role,resource,action,outcome,address,detail,prevHash,hash');
+  assert.ok(lines.length > 5);
+  assert.is((await call(server.url, 'GET', '/api/audit/export?format=xml', admin)).status, 400);
+});
+
+test('invite redemption (one-time codes) is rate limited per source address', async () => {
+  const d = tempDir('rounds-guard-rl-');
+  const s = await startTestServer(d, { ROUNDS_SIGN_IN_PER_MINUTE: '5' });
+  try {
+    const statuses: number[] = [];
+    for (let i = 0; i < 7; i++) statuses.push((await call(s.url, 'POST', '/api/invites/redeem', null, { token: 'x'.repeat(43), code: '123456', displayName: 'Guess' })).status);
+    assert.equal(statuses, [404, 404, 404, 404, 404, 429, 429]);
+    assert.ok([...s.audit.entries()].some((e) => e.action === 'POST /api/invites/redeem' && e.detail === '429'));
+  } finally {
+    await s.stop();
+    removeDir(d);
+  }
+});
+
+test.run();
