@@ -1,0 +1,192 @@
+/**
+ * FHIR R4 scheduling at /fhir (Schedule, Slot, Appointment, CapabilityStatement) and check-in
+ * at /api/appointments/:id/check-in. Errors are OperationOutcomes with the Rounds code in
+ * `issue[0].details.coding[0].code`; every resource served is checked with validateFhir in tests.
+ *
+ * Who may do what: any signed-in role searches schedules and free slots; clinicians and admins
+ * create schedules and slots; a patient books, moves, cancels and checks in their own
+ * appointments, clinical staff and admins anyone's.
+ */
+import { randomUUID } from 'node:crypto';
+import type { Logger } from 'pino';
+import type { Resource } from '@medplum/fhirtypes';
+import type { Router } from '../http/router.ts';
+import { json, type HttpRequest, type HttpResponse } from '../http/types.ts';
+import { authenticate } from '../api/auth.ts';
+import { isRoundsError } from '../errors.ts';
+import { DomainFailure, type VisitService } from '../services/visits.ts';
+import type { SqliteSchedulingRepository } from '../../db/sqlite/scheduling/repo.ts';
+import {
+  SchedulingError, assertChangeAllowed, newAppointment, parseBooking, parseChange, parseSchedule, parseSlot, parseSlotQuery,
+  type Appointment,
+} from './model.ts';
+import { capabilityStatement, operationOutcome, searchset, toFhirAppointment, toFhirSchedule, toFhirSlot, type OutcomeIssueCode, type SchedulingFhirOptions } from './fhir.ts';
+import { checkInVisitBody } from './check-in.ts';
+import type { PhiAudit } from '../ehr/service.ts';
+
+export interface SchedulingDeps {
+  repo: SqliteSchedulingRepository;
+  visits: VisitService;
+  secret: Uint8Array;
+  systemBase: string;
+  /** This server's public base URL (known once the port is bound). */
+  publicUrl: () => string;
+  logger: Logger;
+  /** Appointments name a patient: every read and write of one is audited. */
+  audit?: PhiAudit;
+  now?: () => Date;
+}
+
+const FHIR_JSON = { 'content-type': 'application/fhir+json; charset=utf-8' };
+const STAFF = new Set(['clinician', 'nurse', 'scribe', 'admin']);
+const SCHEDULERS = new Set(['clinician', 'admin']);
+
+const ISSUE_FOR_STATUS: Record<number, OutcomeIssueCode> = { 400: 'invalid', 401: 'login', 403: 'forbidden', 404: 'not-found', 409: 'conflict', 415: 'not-supported' };
+
+function fhirBody(req: HttpRequest): unknown {
+  const type = req.headers['content-type'] ?? '';
+  if (!/application\/(fhir\+)?json/.test(type)) throw new DomainFailure('ERR_UNSUPPORTED_MEDIA_TYPE', 415, 'send application/fhir+json');
+  try {
+    return JSON.parse(Buffer.from(req.body).toString('utf8'));
+  } catch {
+    throw new SchedulingError('ERR_SCHED_INVALID', 'body is not valid JSON');
+  }
+}
+
+export function registerScheduling(router: Router, d: SchedulingDeps): void {
+  const now = d.now ?? (() => new Date());
+  const o: SchedulingFhirOptions = { systemBase: d.systemBase, get publicUrl() { return d.publicUrl(); } };
+  const fhir = (status: number, r: Resource, headers: Record<string, string> = {}) => json(status, r, { ...FHIR_JSON, ...headers });
+  const outcome = (status: number, code: string, message: string) =>
+    fhir(status, operationOutcome(ISSUE_FOR_STATUS[status] ?? 'exception', code, message, d.systemBase));
+
+  const wrap = (fn: (req: HttpRequest, p: Record<string, string>) => Promise<HttpResponse>) => async (req: HttpRequest, p: Record<string, string>) => {
+    try {
+      return await fn(req, p);
+    } catch (e) {
+      if (e instanceof SchedulingError || e instanceof DomainFailure) return outcome(e.status, e.code, e.message);
+      if (isRoundsError(e)) return outcome(e.status, e.code, e.message);
+      d.logger.error({ err: (e as Error)?.name, path: req.path }, 'unhandled scheduling error');
+      return outcome(500, 'ERR_INTERNAL', 'internal error');
+    }
+  };
+  const caller = async (req: HttpRequest) => {
+    const t = await authenticate(req, d.secret);
+    return { sub: t.sub, role: t.role };
+  };
+  const audit = (req: HttpRequest, c: { sub: string; role: string }, id: string, action: string) => {
+    try {
+      d.audit?.record({ at: now().toISOString(), actor: c.sub, role: c.role, resource: `appointment/${id}`, action, outcome: 'allowed', address: req.address });
+    } catch (e) {
+      d.logger.error({ err: (e as Error)?.name }, 'audit entry could not be written');
+    }
+  };
+  const forbidden = (msg: string) => new SchedulingError('ERR_SCHED_FORBIDDEN', msg);
+  const mayActFor = (c: { sub: string; role: string }, patientId: string) => STAFF.has(c.role) || (c.role === 'patient' && c.sub === patientId);
+  const appointment = (id: string, c: { sub: string; role: string }) => {
+    const found = d.repo.getAppointment(id);
+    if (!found || !mayActFor(c, found.appointment.patient.id)) throw new SchedulingError('ERR_SCHED_NOT_FOUND', 'no such appointment');
+    return found;
+  };
+
+  router
+    .on('GET', '/fhir/metadata', wrap(async () => fhir(200, capabilityStatement(o, { name: 'Rounds', version: '0.1.0' }, now().toISOString()))))
+    .on('POST', '/fhir/Schedule', wrap(async (req) => {
+      const c = await caller(req);
+      if (!SCHEDULERS.has(c.role)) throw forbidden('only clinicians and admins create schedules');
+      const s = parseSchedule(fhirBody(req), `sch-${randomUUID()}`);
+      d.repo.createSchedule(s);
+      return fhir(201, toFhirSchedule(s, o), { location: `${o.publicUrl}/fhir/Schedule/${s.id}` });
+    }))
+    .on('GET', '/fhir/Schedule', wrap(async (req) => {
+      await caller(req);
+      const actor = req.query.get('actor');
+      const list = d.repo.listSchedules().filter((s) => !actor || s.actors.some((a) => `${a.kind}/${a.id}` === actor));
+      return fhir(200, searchset(list.map((s) => toFhirSchedule(s, o)), o, `${o.publicUrl}/fhir/Schedule`));
+    }))
+    .on('GET', '/fhir/Schedule/:id', wrap(async (req, p) => {
+      await caller(req);
+      const s = d.repo.getSchedule(p.id!);
+      if (!s) throw new SchedulingError('ERR_SCHED_NOT_FOUND', 'no such schedule');
+      return fhir(200, toFhirSchedule(s, o));
+    }))
+    .on('POST', '/fhir/Slot', wrap(async (req) => {
+      const c = await caller(req);
+      if (!SCHEDULERS.has(c.role)) throw forbidden('only clinicians and admins create slots');
+      const s = parseSlot(fhirBody(req), `slot-${randomUUID()}`);
+      if (!d.repo.getSchedule(s.scheduleId)) throw new SchedulingError('ERR_SCHED_NOT_FOUND', 'no such schedule');
+      d.repo.createSlot(s);
+      return fhir(201, toFhirSlot(s, o), { location: `${o.publicUrl}/fhir/Slot/${s.id}` });
+    }))
+    .on('GET', '/fhir/Slot', wrap(async (req) => {
+      await caller(req);
+      const slots = d.repo.searchSlots(parseSlotQuery(req.query));
+      return fhir(200, searchset(slots.map((s) => toFhirSlot(s, o)), o, `${o.publicUrl}/fhir/Slot?${req.query}`));
+    }))
+    .on('GET', '/fhir/Slot/:id', wrap(async (req, p) => {
+      await caller(req);
+      const s = d.repo.getSlot(p.id!);
+      if (!s) throw new SchedulingError('ERR_SCHED_NOT_FOUND', 'no such slot');
+      return fhir(200, toFhirSlot(s, o));
+    }))
+    .on('POST', '/fhir/Appointment', wrap(async (req) => {
+      const c = await caller(req);
+      const booking = parseBooking(fhirBody(req));
+      if (!mayActFor(c, booking.patient.id)) throw forbidden('a patient books for themselves only');
+      const at = now();
+      const a = d.repo.book((slot) => {
+        const schedule = d.repo.getSchedule(slot.scheduleId);
+        if (!schedule) throw new SchedulingError('ERR_SCHED_NOT_FOUND', 'the slot has no schedule');
+        return newAppointment(booking, slot, schedule, `appt-${randomUUID()}`, at);
+      }, booking.slotId);
+      audit(req, c, a.id, 'book appointment');
+      return fhir(201, toFhirAppointment(a, o), { location: `${o.publicUrl}/fhir/Appointment/${a.id}` });
+    }))
+    .on('GET', '/fhir/Appointment/:id', wrap(async (req, p) => {
+      const c = await caller(req);
+      const a = appointment(p.id!, c).appointment;
+      audit(req, c, a.id, 'read appointment');
+      return fhir(200, toFhirAppointment(a, o));
+    }))
+    .on('PUT', '/fhir/Appointment/:id', wrap(async (req, p) => {
+      const c = await caller(req);
+      const { appointment: cur, version } = appointment(p.id!, c);
+      const change = parseChange(cur, fhirBody(req));
+      assertChangeAllowed(cur, change);
+      let next: Appointment = cur;
+      if (change.type === 'cancel') {
+        next = { ...cur, status: 'cancelled', ...(change.reason ? { cancelationReason: change.reason } : {}) };
+        if (!d.repo.cancel(next, version)) throw new SchedulingError('ERR_SCHED_ILLEGAL_CHANGE', 'the appointment changed concurrently; retry');
+      } else if (change.type === 'reschedule') {
+        next = d.repo.reschedule(cur, version, (slot) => {
+          if (slot.scheduleId !== cur.scheduleId) throw new SchedulingError('ERR_SCHED_INVALID', 'reschedule within the same schedule');
+          return { ...cur, slotId: slot.id, start: slot.start, end: slot.end };
+        }, change.slotId);
+      }
+      audit(req, c, cur.id, `${change.type} appointment`);
+      return fhir(200, toFhirAppointment(next, o));
+    }))
+    .on('POST', '/api/appointments/:id/check-in', wrap(async (req, p) => {
+      const c = await caller(req);
+      const { appointment: cur, version } = appointment(p.id!, c);
+      if (cur.status !== 'booked') throw new SchedulingError('ERR_SCHED_ILLEGAL_CHANGE', `a ${cur.status} appointment cannot be checked in`);
+      const at = now();
+      const body = checkInVisitBody(cur, fhirBody(req));
+      // Claim the check-in first (CAS), so two concurrent check-ins cannot both create a visit.
+      const arrived: Appointment = { ...cur, status: 'arrived' };
+      if (!d.repo.update(arrived, version)) throw new SchedulingError('ERR_SCHED_ILLEGAL_CHANGE', 'the appointment changed concurrently; retry');
+      let visit;
+      try {
+        // Created on behalf of the scheduled clinicians (VisitService lets clinicians create visits).
+        visit = await d.visits.create(body, { sub: 'scheduling', role: 'clinician' }, at);
+      } catch (e) {
+        d.repo.update(cur, version + 1);
+        throw e;
+      }
+      const next: Appointment = { ...arrived, visitId: visit.id };
+      d.repo.update(next, version + 1);
+      const checkedIn = await d.visits.command(visit.id, { type: 'checkIn', participantId: cur.patient.id, displayName: body.patients[0]!.displayName }, { sub: cur.patient.id, role: 'patient' }, at);
+      audit(req, c, cur.id, 'check in appointment');
+      return json(200, { visitId: visit.id, visitStatus: checkedIn.status, appointment: toFhirAppointment(next, o) });
+    }));
+}
