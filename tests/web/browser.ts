@@ -1,0 +1,77 @@
+/**
+ * Browser test support: builds the web app when it is older than its sources, launches Debian's
+ * Chromium through playwright-core (headless, fake camera and microphone), and writes screenshots
+ * to tests/artifacts/web/. A missing Chromium fails the test (run `bash .ci/setup`).
+ */
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, readdirSync, rmdirSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+
+const ROOT = new URL('../..', import.meta.url).pathname;
+export const ARTIFACTS = join(ROOT, 'tests', 'artifacts', 'web');
+const CHROMIUM = '/usr/bin/chromium';
+const SOURCES = ['web', 'server/visits', 'svelte.config.js', 'vite.config.ts'];
+
+function newest(path: string): number {
+  const full = join(ROOT, path);
+  if (!existsSync(full)) return 0;
+  const s = statSync(full);
+  if (!s.isDirectory()) return s.mtimeMs;
+  return Math.max(s.mtimeMs, ...readdirSync(full).map((n) => newest(join(path, n))));
+}
+
+/** Runs `vite build` when build/web is missing or older than the app's sources (one build at a time). */
+export async function ensureWebBuilt(): Promise<void> {
+  const index = join(ROOT, 'build', 'web', 'index.html');
+  const fresh = () => existsSync(index) && statSync(index).mtimeMs >= Math.max(...SOURCES.map(newest));
+  if (fresh()) return;
+  const lock = join(ROOT, 'build', '.web-build-lock');
+  mkdirSync(join(ROOT, 'build'), { recursive: true });
+  const deadline = Date.now() + 240_000;
+  for (;;) {
+    try { mkdirSync(lock); break; } catch {
+      // A build killed half-way leaves its lock behind: older than any real build, it is stale.
+      try { if (Date.now() - statSync(lock).mtimeMs > 180_000) rmdirSync(lock); } catch { /* raced with its owner */ }
+      if (Date.now() > deadline) throw new Error('another web build held the lock for too long');
+      await new Promise((r) => setTimeout(r, 250));
+    }
+  }
+  try {
+    if (fresh()) return;
+    const r = spawnSync(process.execPath, [join(ROOT, 'node_modules', 'vite', 'bin', 'vite.js'), 'build', '--logLevel', 'error'], { cwd: ROOT, encoding: 'utf8' });
+    if (r.status !== 0) throw new Error(`web build failed:\n${r.stdout}\n${r.stderr}`);
+  } finally {
+    rmdirSync(lock);
+  }
+}
+
+export async function launch(): Promise<Browser> {
+  if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: install Debian's chromium (bash .ci/setup)`);
+  return chromium.launch({
+    executablePath: CHROMIUM,
+    headless: true,
+    args: [
+      '--no-sandbox', '--disable-gpu', '--disable-quic', '--disable-background-networking', '--disable-component-update',
+      '--disable-sync', '--no-first-run', '--use-fake-ui-for-media-stream', '--use-fake-device-for-media-stream',
+      '--autoplay-policy=no-user-gesture-required',
+    ],
+  });
+}
+
+/** A fresh context (its own sessionStorage), phone-sized when asked. */
+export async function newPage(browser: Browser, opts: { phone?: boolean } = {}): Promise<{ context: BrowserContext; page: Page }> {
+  const context = await browser.newContext({
+    viewport: opts.phone ? { width: 390, height: 844 } : { width: 1280, height: 900 },
+    permissions: ['camera', 'microphone'],
+  });
+  context.setDefaultTimeout(30_000);
+  const page = await context.newPage();
+  page.on('pageerror', (e) => process.stderr.write(`[page error] ${e.message}\n`));
+  return { context, page };
+}
+
+export async function screenshot(page: Page, name: string): Promise<void> {
+  mkdirSync(ARTIFACTS, { recursive: true });
+  await page.screenshot({ path: join(ARTIFACTS, `${name}.png`), fullPage: true });
+}
