@@ -71,3 +71,14 @@ export function synced(p: WebsocketProvider): Promise<void> {
 export function destroyAll(...ps: WebsocketProvider[]): void {
   for (const p of ps) { p.doc.destroy(); p.destroy(); }
 }
+
+/**
+ * Ends providers for good, including ones whose document was already destroyed through another
+ * provider (a provider's own timers keep the process alive until `destroy()` is called).
+ */
+export function endAll(ps: Iterable<WebsocketProvider>): void {
+  for (const p of ps) {
+    p.destroy();
+    if (!p.doc.isDestroyed) p.doc.destroy();
+  }
+}

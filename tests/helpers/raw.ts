@@ -1,0 +1,107 @@
+/**
+ * Test support: a raw `ws` client that speaks bytes (for bad input, auth and fuzz tests), and a
+ * probe of the HTTP upgrade answer (status and JSON body) when the server refuses a socket.
+ */
+import WebSocket from 'ws';
+import * as decoding from 'lib0/decoding';
+import { wsUrl } from './server.ts';
+
+export interface CloseInfo { code: number; reason: string }
+
+export interface RawClient {
+  ws: WebSocket;
+  /** Every binary message received from the server, in order. */
+  received: Uint8Array[];
+  /** Resolves when the socket closes, with the code the server sent (1006 when none). */
+  closed: Promise<CloseInfo>;
+  readonly isClosed: boolean;
+  send(data: Uint8Array | string): void;
+  /** Resolves once a received message satisfies `pred`, or rejects when the socket closes first. */
+  until(pred: (m: Uint8Array) => boolean, what: string): Promise<Uint8Array>;
+  close(): void;
+}
+
+export function docUrl(port: number, docName: string, token?: string): string {
+  const base = `${wsUrl(port)}/${encodeURIComponent(docName).replace(/%2F/g, '/')}`;
+  return token === undefined ? base : `${base}?token=${encodeURIComponent(token)}`;
+}
+
+/** Opens a raw connection; rejects if the upgrade is refused. */
+export function rawConnect(url: string, protocols?: string[]): Promise<RawClient> {
+  return new Promise((resolve, reject) => {
+    const ws = new WebSocket(url, protocols);
+    ws.binaryType = 'nodebuffer';
+    const received: Uint8Array[] = [];
+    const waiters = new Set<{ pred: (m: Uint8Array) => boolean; ok: (m: Uint8Array) => void; fail: (e: Error) => void; what: string }>();
+    let isClosed = false;
+    const closed = new Promise<CloseInfo>((res) => {
+      ws.on('close', (code, reason) => {
+        isClosed = true;
+        for (const w of waiters) w.fail(new Error(`socket closed (${code}) before ${w.what}`));
+        waiters.clear();
+        res({ code, reason: reason.toString() });
+      });
+    });
+    ws.on('message', (data: Buffer, isBinary: boolean) => {
+      if (!isBinary) return;
+      const m = new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
+      received.push(m);
+      for (const w of [...waiters]) if (w.pred(m)) { waiters.delete(w); w.ok(m); }
+    });
+    ws.on('error', (e) => { if (process.env.RAW_DEBUG) console.log('raw error', e.message); });
+    ws.once('unexpected-response', (_req, res) => {
+      reject(new Error(`upgrade refused with ${res.statusCode}`));
+      res.resume();
+      ws.terminate();
+    });
+    ws.once('open', () => {
+      resolve({
+        ws, received, closed,
+        get isClosed() { return isClosed; },
+        send: (d) => { if (ws.readyState === WebSocket.OPEN) ws.send(d, { binary: typeof d !== 'string' }); },
+        until: (pred, what) => {
+          const hit = received.find(pred);
+          if (hit) return Promise.resolve(hit);
+          if (isClosed) return Promise.reject(new Error(`socket closed before ${what}`));
+          return new Promise((ok, fail) => { waiters.add({ pred, ok, fail, what }); });
+        },
+        close: () => { if (ws.readyState === WebSocket.OPEN || ws.readyState === WebSocket.CONNECTING) ws.close(1000); },
+      });
+    });
+    ws.once('close', (code) => reject(new Error(`closed (${code}) before open`)));
+  });
+}
+
+/** What the server answered to an upgrade: 101 (the socket is closed again at once) or a refusal. */
+export function upgradeAnswer(url: string, protocols?: string[]): Promise<{ status: number; body: string; protocol?: string }> {
+  return new Promise((resolve, reject) => {
+    const ws = new WebSocket(url, protocols);
+    ws.on('error', (e) => reject(e));
+    ws.once('unexpected-response', (req, res) => {
+      let body = '';
+      res.setEncoding('utf8');
+      res.on('data', (c: string) => { body += c; });
+      res.on('end', () => { resolve({ status: res.statusCode ?? 0, body }); req.destroy(); });
+    });
+    ws.once('open', () => {
+      const protocol = ws.protocol;
+      ws.close(1000);
+      resolve({ status: 101, body: '', protocol });
+    });
+  });
+}
+
+/** The message type and, for sync messages, the subtype (null when unreadable). */
+export function messageKind(m: Uint8Array): { type: number; sub: number | null } | null {
+  try {
+    const d = decoding.createDecoder(m);
+    const type = decoding.readVarUint(d);
+    return { type, sub: type === 0 || type === 2 ? decoding.readVarUint(d) : null };
+  } catch {
+    return null;
+  }
+}
+
+export const isSyncStep1 = (m: Uint8Array) => { const k = messageKind(m); return k?.type === 0 && k.sub === 0; };
+export const isSyncStep2 = (m: Uint8Array) => { const k = messageKind(m); return k?.type === 0 && k.sub === 1; };
+export const isPermissionDenied = (m: Uint8Array) => { const k = messageKind(m); return k?.type === 2 && k.sub === 0; };
