@@ -13,9 +13,21 @@ import { Router } from './http/router.ts';
 import { json } from './http/types.ts';
 import type { ConnectionContext } from './sync/socket.ts';
 import { SqliteVisitRepository } from '../db/sqlite/visit-repo.ts';
+import { openPostgres } from '../db/pg/connection.ts';
+import { PgDocumentStore } from '../db/pg/document-store.ts';
+import { PgVisitRepository } from '../db/pg/visit-repo.ts';
+import { RedisBus } from './cluster/redis-bus.ts';
 import { VisitService } from './services/visits.ts';
 import { registerApi } from './api/routes.ts';
+import { registerLivekit } from '../livekit/routes.ts';
+import { startEhr } from './ehr/index.ts';
+import { registerScheduling } from './scheduling/routes.ts';
+import { SqliteSchedulingRepository } from '../db/sqlite/scheduling/repo.ts';
 import { defaultTables } from './billing/index.ts';
+import { serveWeb } from './web-static.ts';
+import type { AuditLog } from './security/audit/log.ts';
+import { createSecurity, type Security } from './security/index.ts';
+import { securityHeaders } from './security/headers.ts';
 
 export interface RunningServer {
   port: number;
@@ -23,6 +35,8 @@ export interface RunningServer {
   hub: SyncHub;
   visits: VisitService;
   logger: Logger;
+  audit: AuditLog;
+  security: Security;
   /** Stop accepting, commit everything, close sockets with 1001, close the database. */
   stop(): Promise<void>;
 }
@@ -37,16 +51,24 @@ export const SECURITY_HEADERS: Record<string, string> = {
 export async function startServer(config: Config, logger: Logger = createLogger(config.logLevel)): Promise<RunningServer> {
   assertNativeUws();
   const sqlite = openSqlite(join(config.dataDir, 'rounds.db'), { synchronous: config.sqliteSynchronous });
-  const store = new SqliteDocumentStore(sqlite);
   const secret = secretKey(config.tokenSecret);
+  let hubRef: SyncHub | null = null;
+  const security = createSecurity({ settings: config.security, sqlite, secret, logger, closeWhere: (pred, code) => hubRef?.closeWhere(pred, code) ?? 0 });
+  const { audit, codec } = security;
+  const pg = config.databaseUrl ? await openPostgres(config.databaseUrl) : null;
+  const store = pg ? new PgDocumentStore(pg, codec) : new SqliteDocumentStore(sqlite, codec);
+  const bus = config.redisUrl ? new RedisBus(config.instanceId, config.redisUrl, logger) : undefined;
+  // Start routing only once Redis answers; if it does not, start degraded (local clients only).
+  await bus?.waitReady(5000).catch(() => logger.warn('redis not reachable at start: running degraded'));
   let transport: Transport | null = null;
   const started = Date.now();
 
-  const repo = new SqliteVisitRepository(sqlite);
+  const repo = pg ? new PgVisitRepository(pg, codec) : new SqliteVisitRepository(sqlite, codec);
   const tables = defaultTables();
   let visits: VisitService | null = null;
   const hub = new SyncHub({
     writeGuard: (ctx, doc, update) => visits!.writeGuard(ctx, doc, update),
+    ...(bus ? { bus } : {}),
     store,
     broadcaster: { publish: (t, d) => transport?.publish(t, d) },
     logger,
@@ -54,7 +76,9 @@ export async function startServer(config: Config, logger: Logger = createLogger(
     compactAfterUpdates: config.compactAfterUpdates,
     awarenessMinIntervalMs: config.awarenessMinIntervalMs,
     preloadQueueLimit: config.preloadQueueLimit,
+    onEvent: security.onSyncEvent,
   });
+  hubRef = hub;
 
   visits = new VisitService({ repo, hub, tables, systemBase: config.fhirSystemBase });
 
@@ -66,7 +90,10 @@ export async function startServer(config: Config, logger: Logger = createLogger(
 
   const router = new Router().on('GET', '/healthz', () =>
     json(200, {
-      status: 'ok',
+      // Degraded: Redis is unreachable; this instance still serves its own clients.
+      status: hub.busHealthy === false ? 'degraded' : 'ok',
+      instance: config.instanceId,
+      redis: hub.busHealthy === null ? 'off' : hub.busHealthy ? 'ok' : 'unreachable',
       store: store.kind,
       documents: hub.documents,
       connections: hub.connections,
@@ -75,6 +102,12 @@ export async function startServer(config: Config, logger: Logger = createLogger(
   );
 
   registerApi(router, { visits, secret, tables, logger });
+  const livekit = registerLivekit(router, { repo, hub, visits, secret, settings: config.video, sqlite: sqlite.raw, logger });
+  const publicUrl = () => config.publicUrl ?? `http://${config.host}:${transport?.port ?? config.port}`;
+  registerScheduling(router, { repo: new SqliteSchedulingRepository(sqlite, codec), visits, secret, systemBase: config.fhirSystemBase, publicUrl, logger, audit });
+  const ehr = startEhr({ router, sqlite, settings: config.ehr, visits, secret, audit, logger, publicUrl, codec });
+  router.fallback(serveWeb());
+  security.register(router);
   const autoClose = setInterval(() => {
     visits!.autoClose(new Date(), config.autoCloseIdleMs).then(
       (ids) => { if (ids.length) logger.info({ visits: ids }, 'visits closed after everyone left'); },
@@ -90,9 +123,10 @@ export async function startServer(config: Config, logger: Logger = createLogger(
     idleTimeoutSeconds: config.idleTimeoutSeconds,
     maxBodyBytes: 1024 * 1024,
     hub,
-    authorize,
-    http: router.handler(),
-    securityHeaders: SECURITY_HEADERS,
+    authorize: security.authorizer(authorize),
+    http: security.http(router.handler()),
+    securityHeaders: securityHeaders(SECURITY_HEADERS, { https: !!config.security.tls || config.security.behindTlsProxy }),
+    ...(config.security.tls ? { tls: config.security.tls } : {}),
   });
   const port = transport.port;
   logger.info({ port, store: store.kind }, 'rounds listening');
@@ -100,15 +134,22 @@ export async function startServer(config: Config, logger: Logger = createLogger(
   let stopping: Promise<void> | null = null;
   return {
     port,
-    url: `http://${config.host}:${port}`,
+    url: `${config.security.tls ? 'https' : 'http'}://${config.host}:${port}`,
     hub,
     visits,
     logger,
+    audit,
+    security,
     stop: () => {
       stopping ??= (async () => {
         clearInterval(autoClose);
+        security.stop();
+        livekit.stop();
         transport?.stopListening();
+        await ehr.stop();
         await hub.shutdown();
+        await bus?.close();
+        await pg?.close();
         sqlite.close();
         logger.info('rounds stopped');
       })();

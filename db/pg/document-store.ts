@@ -9,19 +9,22 @@ import type { AppendEntry, CompactResult, DocumentStore, StoredDocument } from '
 import { foldUpdates } from '../fold.ts';
 import { docSnapshots, docUpdates } from './schema.ts';
 import type { PgDb, PgHandle } from './connection.ts';
+import { PLAIN_CODEC, type BytesCodec } from '../codec.ts';
 
 const lockKey = (doc: string) => sql`hashtextextended(${doc}, 0)`;
 
 export class PgDocumentStore implements DocumentStore {
   readonly kind = 'postgres' as const;
-  constructor(private readonly h: PgHandle) {}
+  /** `codec` seals updates and snapshots before they are written (encryption at rest). */
+  constructor(private readonly h: PgHandle, private readonly codec: BytesCodec = PLAIN_CODEC) {}
 
   async #read(tx: PgDb, doc: string) {
     const [snap] = await tx.select().from(docSnapshots).where(eq(docSnapshots.doc, doc));
     const throughId = snap?.throughId ?? 0;
     const rows = await tx.select({ id: docUpdates.id, data: docUpdates.data }).from(docUpdates)
       .where(and(eq(docUpdates.doc, doc), gt(docUpdates.id, throughId))).orderBy(asc(docUpdates.id));
-    return { snapshot: snap?.data ?? null, rows };
+    const open = (b: Uint8Array) => this.codec.open(`doc:${doc}`, b);
+    return { snapshot: snap ? open(snap.data) : null, rows: rows.map((r) => ({ id: r.id, data: open(r.data) })) };
   }
 
   async load(doc: string): Promise<StoredDocument> {
@@ -36,7 +39,7 @@ export class PgDocumentStore implements DocumentStore {
     const now = Date.now();
     const rows = entries.map((e) => {
       if (!(e.update instanceof Uint8Array)) throw new TypeError('update must be a Uint8Array');
-      return { doc: e.doc, data: e.update.slice(), createdAt: now };
+      return { doc: e.doc, data: this.codec.seal(`doc:${e.doc}`, e.update.slice()), createdAt: now };
     });
     const docs = [...new Set(rows.map((r) => r.doc))].sort();
     await this.h.db.transaction(async (tx) => {
@@ -51,7 +54,7 @@ export class PgDocumentStore implements DocumentStore {
       const r = await this.#read(tx as unknown as PgDb, doc);
       if (r.rows.length === 0) return { before: 0, after: 0 };
       const lastId = r.rows[r.rows.length - 1]!.id;
-      const data = foldUpdates(r.snapshot, r.rows.map((x) => x.data));
+      const data = this.codec.seal(`doc:${doc}`, foldUpdates(r.snapshot, r.rows.map((x) => x.data)));
       const now = Date.now();
       await tx.insert(docSnapshots).values({ doc, data, throughId: lastId, updatedAt: now })
         .onConflictDoUpdate({ target: docSnapshots.doc, set: { data, throughId: lastId, updatedAt: now } });

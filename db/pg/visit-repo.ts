@@ -5,21 +5,27 @@ import { invites, outbox, visitRecords, visits } from './schema.ts';
 import type { OutboxEntry, VersionedInvite, VisitRecords, VisitRepository } from '../visit-repo.ts';
 import type { Visit } from '../../server/visits/model.ts';
 import type { Invite } from '../../server/visits/invites.ts';
+import { PLAIN_CODEC, type BytesCodec } from '../codec.ts';
 
 export class PgVisitRepository implements VisitRepository {
-  constructor(private readonly h: PgHandle) {}
+  /** JSON columns holding PHI go through `codec` (encryption at rest); ids, status and times stay queryable. */
+  constructor(private readonly h: PgHandle, private readonly codec: BytesCodec = PLAIN_CODEC) {}
+
+  #seal(context: string, value: unknown): string { return this.codec.sealText(context, JSON.stringify(value)); }
+  #open<T>(context: string, stored: string): T { return JSON.parse(this.codec.openText(context, stored)) as T; }
+  #row(v: Visit) { return { ...row(v), data: this.#seal(`visits:${v.id}`, v) }; }
 
   async create(visit: Visit): Promise<void> {
-    await this.h.db.insert(visits).values(row(visit));
+    await this.h.db.insert(visits).values(this.#row(visit));
   }
 
   async get(id: string): Promise<Visit | null> {
-    const [r] = await this.h.db.select({ data: visits.data }).from(visits).where(eq(visits.id, id));
-    return r ? (JSON.parse(r.data) as Visit) : null;
+    const [r] = await this.h.db.select({ id: visits.id, data: visits.data }).from(visits).where(eq(visits.id, id));
+    return r ? this.#open<Visit>(`visits:${r.id}`, r.data) : null;
   }
 
   async update(visit: Visit, expectedVersion: number): Promise<boolean> {
-    const res = await this.h.db.update(visits).set(row(visit)).where(and(eq(visits.id, visit.id), eq(visits.version, expectedVersion))).returning({ id: visits.id });
+    const res = await this.h.db.update(visits).set(this.#row(visit)).where(and(eq(visits.id, visit.id), eq(visits.version, expectedVersion))).returning({ id: visits.id });
     return res.length === 1;
   }
 
@@ -28,19 +34,19 @@ export class PgVisitRepository implements VisitRepository {
     if (filter.from) conds.push(gte(visits.scheduledStart, filter.from));
     if (filter.to) conds.push(lt(visits.scheduledStart, filter.to));
     if (filter.status?.length) conds.push(inArray(visits.status, filter.status));
-    const rows = await this.h.db.select({ data: visits.data }).from(visits).where(conds.length ? and(...conds) : undefined)
+    const rows = await this.h.db.select({ id: visits.id, data: visits.data }).from(visits).where(conds.length ? and(...conds) : undefined)
       .orderBy(asc(visits.scheduledStart)).limit(filter.limit ?? 500);
-    return rows.map((r) => JSON.parse(r.data) as Visit);
+    return rows.map((r) => this.#open<Visit>(`visits:${r.id}`, r.data));
   }
 
   async close(visit: Visit, expectedVersion: number, records: unknown, entries: OutboxEntry[]): Promise<boolean> {
     return this.h.db.transaction(async (tx) => {
-      const upd = await tx.update(visits).set(row(visit)).where(and(eq(visits.id, visit.id), eq(visits.version, expectedVersion))).returning({ id: visits.id });
+      const upd = await tx.update(visits).set(this.#row(visit)).where(and(eq(visits.id, visit.id), eq(visits.version, expectedVersion))).returning({ id: visits.id });
       if (upd.length !== 1) return false;
       const now = Date.now();
-      await tx.insert(visitRecords).values({ visitId: visit.id, data: JSON.stringify(records), createdAt: now });
+      await tx.insert(visitRecords).values({ visitId: visit.id, data: this.#seal(`visit_records:${visit.id}`, records), createdAt: now });
       if (entries.length) {
-        await tx.insert(outbox).values(entries.map((e) => ({ visitId: visit.id, kind: e.kind, payload: JSON.stringify(e.payload), status: 'pending', nextAttemptAt: now, createdAt: now })));
+        await tx.insert(outbox).values(entries.map((e) => ({ visitId: visit.id, kind: e.kind, payload: this.#seal(`outbox:${visit.id}`, e.payload), status: 'pending', nextAttemptAt: now, createdAt: now })));
       }
       return true;
     });
@@ -48,7 +54,7 @@ export class PgVisitRepository implements VisitRepository {
 
   async records(visitId: string): Promise<VisitRecords | null> {
     const [r] = await this.h.db.select().from(visitRecords).where(eq(visitRecords.visitId, visitId));
-    return r ? { visitId: r.visitId, data: JSON.parse(r.data) as unknown, createdAt: r.createdAt } : null;
+    return r ? { visitId: r.visitId, data: this.#open<unknown>(`visit_records:${r.visitId}`, r.data), createdAt: r.createdAt } : null;
   }
 
   async outbox(visitId: string): Promise<{ id: number; kind: string; status: string }[]> {
@@ -56,21 +62,21 @@ export class PgVisitRepository implements VisitRepository {
   }
 
   async createInvite(invite: Invite): Promise<void> {
-    await this.h.db.insert(invites).values({ id: invite.id, visitId: invite.visitId, tokenHash: invite.tokenHash, version: 1, data: JSON.stringify(invite) });
+    await this.h.db.insert(invites).values({ id: invite.id, visitId: invite.visitId, tokenHash: invite.tokenHash, version: 1, data: this.#seal(`invites:${invite.id}`, invite) });
   }
 
   async inviteByTokenHash(tokenHash: string): Promise<VersionedInvite | null> {
-    const [r] = await this.h.db.select({ data: invites.data, version: invites.version }).from(invites).where(eq(invites.tokenHash, tokenHash));
-    return r ? { invite: JSON.parse(r.data) as Invite, version: r.version } : null;
+    const [r] = await this.h.db.select({ id: invites.id, data: invites.data, version: invites.version }).from(invites).where(eq(invites.tokenHash, tokenHash));
+    return r ? { invite: this.#open<Invite>(`invites:${r.id}`, r.data), version: r.version } : null;
   }
 
   async getInvite(id: string): Promise<VersionedInvite | null> {
-    const [r] = await this.h.db.select({ data: invites.data, version: invites.version }).from(invites).where(eq(invites.id, id));
-    return r ? { invite: JSON.parse(r.data) as Invite, version: r.version } : null;
+    const [r] = await this.h.db.select({ id: invites.id, data: invites.data, version: invites.version }).from(invites).where(eq(invites.id, id));
+    return r ? { invite: this.#open<Invite>(`invites:${r.id}`, r.data), version: r.version } : null;
   }
 
   async updateInvite(invite: Invite, expectedVersion: number): Promise<boolean> {
-    const res = await this.h.db.update(invites).set({ data: JSON.stringify(invite), version: expectedVersion + 1 })
+    const res = await this.h.db.update(invites).set({ data: this.#seal(`invites:${invite.id}`, invite), version: expectedVersion + 1 })
       .where(and(eq(invites.id, invite.id), eq(invites.version, expectedVersion))).returning({ id: invites.id });
     return res.length === 1;
   }

@@ -28,6 +28,10 @@ const HERE = dirname(fileURLToPath(import.meta.url));
  */
 export const MIGRATION_SETS: readonly { folder: string; table: string }[] = [
   { folder: join(HERE, 'migrations'), table: '__drizzle_migrations' },
+  { folder: join(HERE, 'livekit/migrations'), table: '__drizzle_livekit' },
+  { folder: join(HERE, 'scheduling/migrations'), table: '__drizzle_scheduling' },
+  { folder: join(HERE, 'ehr/migrations'), table: '__drizzle_ehr' },
+  { folder: join(HERE, 'security/migrations'), table: '__drizzle_security' },
 ];
 
 export function openSqlite(file: string, opts: SqliteOptions = {}): SqliteHandle {

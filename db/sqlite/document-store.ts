@@ -7,17 +7,22 @@ import type { AppendEntry, CompactResult, DocumentStore, StoredDocument } from '
 import { foldUpdates } from '../fold.ts';
 import { docSnapshots, docUpdates } from './schema.ts';
 import type { SqliteHandle } from './connection.ts';
+import { PLAIN_CODEC, type BytesCodec } from '../codec.ts';
 
 const toBytes = (b: Buffer): Uint8Array => new Uint8Array(b.buffer, b.byteOffset, b.byteLength);
+const toBuffer = (u: Uint8Array): Buffer => Buffer.from(u.buffer, u.byteOffset, u.byteLength);
 
 export class SqliteDocumentStore implements DocumentStore {
   readonly kind = 'sqlite' as const;
   readonly #h: SqliteHandle;
   readonly #insert;
   readonly #appendBatch: (entries: readonly AppendEntry[]) => void;
+  /** Seals updates and snapshots before they are written (encryption at rest); plain by default. */
+  readonly #codec: BytesCodec;
 
-  constructor(handle: SqliteHandle) {
+  constructor(handle: SqliteHandle, codec: BytesCodec = PLAIN_CODEC) {
     this.#h = handle;
+    this.#codec = codec;
     const { db } = handle;
     this.#insert = db
       .insert(docUpdates)
@@ -26,12 +31,12 @@ export class SqliteDocumentStore implements DocumentStore {
     this.#appendBatch = handle.raw.transaction((entries: readonly AppendEntry[]) => {
       const now = Date.now();
       for (const e of entries) {
-        this.#insert.run({ doc: e.doc, data: Buffer.from(e.update.buffer, e.update.byteOffset, e.update.byteLength), createdAt: now });
+        this.#insert.run({ doc: e.doc, data: toBuffer(this.#codec.seal(`doc:${e.doc}`, e.update)), createdAt: now });
       }
     });
   }
 
-  #read(doc: string): { snapshot: Uint8Array | null; throughId: number; rows: { id: number; data: Buffer }[] } {
+  #read(doc: string): { snapshot: Uint8Array | null; throughId: number; rows: { id: number; data: Uint8Array }[] } {
     const { db } = this.#h;
     const snap = db.select().from(docSnapshots).where(eq(docSnapshots.doc, doc)).get();
     const throughId = snap?.throughId ?? 0;
@@ -41,13 +46,14 @@ export class SqliteDocumentStore implements DocumentStore {
       .where(and(eq(docUpdates.doc, doc), gt(docUpdates.id, throughId)))
       .orderBy(asc(docUpdates.id))
       .all();
-    return { snapshot: snap ? toBytes(snap.data) : null, throughId, rows };
+    const open = (b: Buffer) => this.#codec.open(`doc:${doc}`, toBytes(b));
+    return { snapshot: snap ? open(snap.data) : null, throughId, rows: rows.map((r) => ({ id: r.id, data: open(r.data) })) };
   }
 
   async load(doc: string): Promise<StoredDocument> {
     // One read transaction so the snapshot and the tail are consistent with each other.
     const r = this.#h.raw.transaction(() => this.#read(doc))();
-    return { snapshot: r.snapshot, updates: r.rows.map((x) => toBytes(x.data)) };
+    return { snapshot: r.snapshot, updates: r.rows.map((x) => x.data) };
   }
 
   async append(entries: readonly AppendEntry[]): Promise<void> {
@@ -62,8 +68,8 @@ export class SqliteDocumentStore implements DocumentStore {
       const before = r.rows.length;
       if (before === 0) return { before: 0, after: 0 };
       const lastId = r.rows[r.rows.length - 1]!.id;
-      const folded = foldUpdates(r.snapshot, r.rows.map((x) => toBytes(x.data)));
-      const data = Buffer.from(folded.buffer, folded.byteOffset, folded.byteLength);
+      const folded = foldUpdates(r.snapshot, r.rows.map((x) => x.data));
+      const data = toBuffer(this.#codec.seal(`doc:${doc}`, folded));
       const now = Date.now();
       db.insert(docSnapshots)
         .values({ doc, data, throughId: lastId, updatedAt: now })

@@ -3,6 +3,10 @@ import type { Router } from '../http/router.ts';
 import { errorJson, json, type HttpRequest, type HttpResponse } from '../http/types.ts';
 import { isRoundsError } from '../errors.ts';
 import { authenticate } from './auth.ts';
+import { mintToken } from '../auth/tokens.ts';
+
+/** Lifetime of the room token an invited interpreter or caregiver receives. */
+const JOINER_TOKEN_TTL_S = 60 * 60;
 import { DomainFailure, type VisitService } from '../services/visits.ts';
 import { billingPreview, type Tables } from '../billing/index.ts';
 import type { Logger } from 'pino';
@@ -52,7 +56,12 @@ export function registerApi(router: Router, d: ApiDeps): void {
     .on('GET', '/api/visits/:id/records', wrap(async (req, p) => json(200, await d.visits.records(p.id!, await caller(req)))))
     .on('POST', '/api/visits/:id/invites', wrap(async (req, p) => json(201, await d.visits.createInvite(p.id!, body(req), await caller(req), now()))))
     .on('DELETE', '/api/visits/:id/invites/:inviteId', wrap(async (req, p) => json(200, await d.visits.revokeInvite(p.id!, p.inviteId!, await caller(req), now()))))
-    .on('POST', '/api/invites/redeem', wrap(async (req) => json(200, await d.visits.redeemInvite((body(req) ?? {}) as Record<string, unknown>, now()))))
+    .on('POST', '/api/invites/redeem', wrap(async (req) => {
+      const who = await d.visits.redeemInvite((body(req) ?? {}) as Record<string, unknown>, now());
+      // The joiner gets a short-lived token for the room only (their role never reaches the note).
+      const token = await mintToken(d.secret, { sub: who.participantId, role: who.role, doc: `visit/${who.visitId}/room`, access: 'read' }, JOINER_TOKEN_TTL_S);
+      return json(200, { ...who, token, tokenExpiresIn: JOINER_TOKEN_TTL_S });
+    }))
     .on('POST', '/api/billing/preview', wrap(async (req) => {
       const c = await caller(req);
       const r = billingPreview(body(req), c.role, now(), d.tables);

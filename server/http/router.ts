@@ -5,8 +5,18 @@ export type RouteHandler = (req: HttpRequest, params: Record<string, string>) =>
 
 interface Route { method: string; parts: string[]; handler: RouteHandler }
 
+/** Answers requests no route matched; null lets the router answer 404. */
+export type FallbackHandler = (req: HttpRequest) => Promise<HttpResponse | null> | HttpResponse | null;
+
 export class Router {
   readonly #routes: Route[] = [];
+  #fallback: FallbackHandler | null = null;
+
+  /** Sets the handler for paths no route matches (e.g. the web app's static files). */
+  fallback(handler: FallbackHandler): this {
+    this.#fallback = handler;
+    return this;
+  }
 
   on(method: string, pattern: string, handler: RouteHandler): this {
     this.#routes.push({ method: method.toUpperCase(), parts: pattern.split('/').filter(Boolean), handler });
@@ -23,6 +33,10 @@ export class Router {
         pathMatched = true;
         if (r.method !== req.method && !(r.method === 'GET' && req.method === 'HEAD')) continue;
         return r.handler(req, params);
+      }
+      if (!pathMatched && this.#fallback) {
+        const r = await this.#fallback(req);
+        if (r) return r;
       }
       return pathMatched
         ? errorJson(405, 'ERR_METHOD_NOT_ALLOWED', 'method not allowed')

@@ -24,7 +24,8 @@
  * the room is history. The care team (clinician, nurse, scribe) keeps read access to both for
  * review and amendment requests; everyone else loses access, since they no longer need it.
  */
-import { ID_PATTERN, isRole, isTerminalStatus, type Role, type VisitStatus } from './model.ts';
+import { ID_PATTERN, ROLES, isRole, isTerminalStatus, type Role, type VisitStatus } from './model.ts';
+import { decide } from '../security/rbac.ts';
 
 export type DocKind = 'note' | 'room';
 export type Access = 'none' | 'read' | 'write';
@@ -36,17 +37,15 @@ interface Grant {
   ended: Exclude<Access, 'write'>;
 }
 
-export const ACCESS_TABLE: Readonly<Record<Role, Readonly<Record<DocKind, Grant>>>> = {
-  clinician: { note: { open: 'write', ended: 'read' }, room: { open: 'write', ended: 'read' } },
-  nurse: { note: { open: 'write', ended: 'read' }, room: { open: 'write', ended: 'read' } },
-  scribe: { note: { open: 'write', ended: 'read' }, room: { open: 'read', ended: 'read' } },
-  patient: { note: { open: 'none', ended: 'none' }, room: { open: 'read', ended: 'none' } },
-  caregiver: { note: { open: 'none', ended: 'none' }, room: { open: 'read', ended: 'none' } },
-  interpreter: { note: { open: 'none', ended: 'none' }, room: { open: 'read', ended: 'none' } },
-  observer: { note: { open: 'none', ended: 'none' }, room: { open: 'read', ended: 'none' } },
-  billing: { note: { open: 'none', ended: 'none' }, room: { open: 'none', ended: 'none' } },
-  admin: { note: { open: 'none', ended: 'none' }, room: { open: 'none', ended: 'none' } },
-};
+/** Derived from the one RBAC table (server/security/rbac.ts): its `note` and `room` rows. */
+export const ACCESS_TABLE: Readonly<Record<Role, Readonly<Record<DocKind, Grant>>>> = Object.fromEntries(
+  ROLES.map((role) => [role, { note: grantFromRbac(role, 'note'), room: grantFromRbac(role, 'room') }]),
+) as Record<Role, Record<DocKind, Grant>>;
+
+function grantFromRbac(role: Role, kind: DocKind): Grant {
+  const open: Access = decide(role, kind, 'write') === 'allow' ? 'write' : decide(role, kind, 'read') === 'allow' ? 'read' : 'none';
+  return { open, ended: decide(role, kind, 'read-ended') === 'allow' ? 'read' : 'none' };
+}
 
 /**
  * The access a role has to a visit document in a status. Takes the role as a string because it

@@ -119,6 +119,9 @@ test('invites: create, use once, second use refused, wrong code, revoke; joiner 
   const ok = await call(base, 'POST', '/api/invites/redeem', null, { token: inv.token, code: inv.code, displayName: 'Lucia' });
   assert.is(ok.status, 200);
   assert.is(ok.json.role, 'interpreter');
+  // The joiner's token opens the room (read-only) and never the note.
+  assert.is(await upgradeStatus(`visit/${v.id}/room`, ok.json.token), 101);
+  assert.is(await upgradeStatus(`visit/${v.id}/note`, ok.json.token), 403);
   const again = await call(base, 'POST', '/api/invites/redeem', null, { token: inv.token, code: inv.code, displayName: 'Lucia' });
   assert.is(again.json.error.code, 'ERR_INVITE_USED');
   const room = `visit/${v.id}/room`;
