@@ -20,9 +20,13 @@ import { RedisBus } from './cluster/redis-bus.ts';
 import { VisitService } from './services/visits.ts';
 import { registerApi } from './api/routes.ts';
 import { registerLivekit } from '../livekit/routes.ts';
+import { removeUserFromVideo } from '../livekit/revocation.ts';
+import { CloseCode } from './sync/close-codes.ts';
 import { startEhr } from './ehr/index.ts';
 import { registerScheduling } from './scheduling/routes.ts';
 import { SqliteSchedulingRepository } from '../db/sqlite/scheduling/repo.ts';
+import { registerIntake } from './intake/routes.ts';
+import { SqliteIntakeRepository } from '../db/sqlite/intake/repo.ts';
 import { defaultTables } from './billing/index.ts';
 import { serveWeb } from './web-static.ts';
 import type { AuditLog } from './security/audit/log.ts';
@@ -105,7 +109,18 @@ export async function startServer(config: Config, logger: Logger = createLogger(
   const livekit = registerLivekit(router, { repo, hub, visits, secret, settings: config.video, sqlite: sqlite.raw, logger });
   const publicUrl = () => config.publicUrl ?? `http://${config.host}:${transport?.port ?? config.port}`;
   registerScheduling(router, { repo: new SqliteSchedulingRepository(sqlite, codec), visits, secret, systemBase: config.fhirSystemBase, publicUrl, logger, audit });
+  registerIntake(router, { repo: new SqliteIntakeRepository(sqlite, codec), visits: repo, secret, audit, logger });
   const ehr = startEhr({ router, sqlite, settings: config.ehr, visits, secret, audit, logger, publicUrl, codec });
+  // A session that ends (sign-out, idle, limit) or an account that is revoked loses its sync
+  // connections on every instance and its video, within seconds.
+  security.onSessionsEnded((sids, userId) => {
+    for (const sid of sids) hub.closeSessionEverywhere({ sid }, CloseCode.SESSION_REVOKED);
+    if (sids.length === 0) hub.closeSessionEverywhere({ sub: userId }, CloseCode.SESSION_REVOKED);
+    removeUserFromVideo(livekit.video, repo, userId).then(
+      (n) => { if (n) logger.info({ rooms: n }, 'removed from video: session ended'); },
+      (e) => logger.warn({ err: (e as Error)?.name }, 'could not remove user from video'),
+    );
+  });
   router.fallback(serveWeb());
   security.register(router);
   const autoClose = setInterval(() => {
