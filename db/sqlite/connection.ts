@@ -32,6 +32,7 @@ export const MIGRATION_SETS: readonly { folder: string; table: string }[] = [
   { folder: join(HERE, 'scheduling/migrations'), table: '__drizzle_scheduling' },
   { folder: join(HERE, 'ehr/migrations'), table: '__drizzle_ehr' },
   { folder: join(HERE, 'security/migrations'), table: '__drizzle_security' },
+  { folder: join(HERE, 'intake/migrations'), table: '__drizzle_intake' },
 ];
 
 export function openSqlite(file: string, opts: SqliteOptions = {}): SqliteHandle {

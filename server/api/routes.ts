@@ -49,6 +49,7 @@ export function registerApi(router: Router, d: ApiDeps): void {
 
   router
     .on('POST', '/api/visits', wrap(async (req) => json(201, await d.visits.create(body(req), await caller(req), now()))))
+    .on('GET', '/api/visits', wrap(async (req) => json(200, { visits: await d.visits.list({ date: req.query.get('date'), offsetMinutes: req.query.get('offsetMinutes') }, await caller(req)) })))
     .on('GET', '/api/visits/:id', wrap(async (req, p) => json(200, await d.visits.get(p.id!, await caller(req, p.id)))))
     .on('POST', '/api/visits/:id/commands', wrap(async (req, p) => json(200, await d.visits.command(p.id!, body(req), await caller(req, p.id), now()))))
     .on('GET', '/api/visits/:id/queue/:participantId', wrap(async (req, p) => json(200, await d.visits.queuePosition(p.id!, await caller(req, p.id), p.participantId!, now()))))

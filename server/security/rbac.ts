@@ -12,11 +12,13 @@
  *
  * Least privilege, role by role (the reasons behind each row):
  * - clinician: runs the visit end to end.
+ * - clinician, nurse, scribe: list the day's visits and read patients' check-in answers (intake).
  * - nurse: care team. Writes the note (intake, vitals) and runs the waiting room and the queue;
  *   reads visits; does not close visits, read close records, invite or preview billing.
  * - scribe: documents for the clinician: writes the note, reads the room and visits.
  * - patient, caregiver, interpreter, observer: read the room while the visit is open and act on
- *   it only through server commands; a patient reads their own visit entry and queue position.
+ *   it only through server commands; a patient reads their own visit entry and queue position
+ *   and submits their own check-in answers (insurance, intake, consent), which they cannot read back.
  * - billing: close records reduced to charges (never note text) and billing preview. No documents.
  * - admin: an operator, not a care-team member: no PHI documents or visit data; verifies and
  *   exports the audit log, creates and revokes accounts.
@@ -25,10 +27,10 @@ import type { Role } from '../visits/model.ts';
 
 export type Resource =
   | 'visit' | 'visit-command' | 'queue' | 'records' | 'invite' | 'billing-preview' | 'audit' | 'user'
-  | 'note' | 'room';
+  | 'note' | 'room' | 'intake';
 
 export type Action =
-  | 'create' | 'read' | 'write' | 'read-ended' | 'run' | 'close' | 'read-charges' | 'revoke' | 'verify' | 'export';
+  | 'create' | 'read' | 'write' | 'read-ended' | 'run' | 'close' | 'read-charges' | 'revoke' | 'verify' | 'export' | 'list';
 
 export type Grant = Action | `${Action}:own`;
 
@@ -38,15 +40,15 @@ const CARE_DOCS = { note: ['read', 'write', 'read-ended'], room: ['read', 'write
 
 export const RBAC: Table = {
   clinician: {
-    visit: ['create', 'read', 'close'], 'visit-command': ['run'], queue: ['read'], records: ['read'],
-    invite: ['create', 'revoke'], 'billing-preview': ['run'], ...CARE_DOCS,
+    visit: ['create', 'read', 'list', 'close'], 'visit-command': ['run'], queue: ['read'], records: ['read'],
+    invite: ['create', 'revoke'], 'billing-preview': ['run'], intake: ['read'], ...CARE_DOCS,
   },
-  nurse: { visit: ['read'], 'visit-command': ['run'], queue: ['read'], ...CARE_DOCS },
+  nurse: { visit: ['read', 'list'], 'visit-command': ['run'], queue: ['read'], intake: ['read'], ...CARE_DOCS },
   scribe: {
-    visit: ['read'], 'visit-command': ['run'], queue: ['read'],
+    visit: ['read', 'list'], 'visit-command': ['run'], queue: ['read'], intake: ['read'],
     note: ['read', 'write', 'read-ended'], room: ['read', 'read-ended'],
   },
-  patient: { visit: ['read:own'], 'visit-command': ['run:own'], queue: ['read:own'], room: ['read'] },
+  patient: { visit: ['read:own'], 'visit-command': ['run:own'], queue: ['read:own'], intake: ['write:own'], room: ['read'] },
   caregiver: { 'visit-command': ['run:own'], queue: ['read:own'], room: ['read'] },
   interpreter: { 'visit-command': ['run:own'], queue: ['read:own'], room: ['read'] },
   observer: { 'visit-command': ['run:own'], queue: ['read:own'], room: ['read'] },

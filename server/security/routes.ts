@@ -20,7 +20,10 @@ export interface RouteRule {
 export const ROUTES: readonly RouteRule[] = [
   { method: 'GET', pattern: '/healthz', resource: null, actions: [], auditPublic: false },
   { method: 'POST', pattern: '/api/visits', resource: 'visit', actions: ['create'], auditPublic: false },
+  { method: 'GET', pattern: '/api/visits', resource: 'visit', actions: ['list'], auditPublic: false },
   { method: 'GET', pattern: '/api/visits/:id', resource: 'visit', actions: ['read'], auditPublic: false },
+  { method: 'POST', pattern: '/api/visits/:id/intake', resource: 'intake', actions: ['write'], auditPublic: false },
+  { method: 'GET', pattern: '/api/visits/:id/intake/:participantId', resource: 'intake', actions: ['read'], auditPublic: false },
   { method: 'POST', pattern: '/api/visits/:id/commands', resource: 'visit-command', actions: ['run'], auditPublic: false },
   { method: 'GET', pattern: '/api/visits/:id/queue/:participantId', resource: 'queue', actions: ['read'], auditPublic: false },
   { method: 'POST', pattern: '/api/visits/:id/close', resource: 'visit', actions: ['close'], auditPublic: false },

@@ -35,6 +35,22 @@ const fromDomain = (e: DomainError<string>) =>
 
 const CLINICAL = new Set(['clinician', 'nurse', 'scribe']);
 
+/** One row of the day list: no note, no location, only what the console shows. */
+export interface VisitSummary {
+  id: string; kind: string; status: string; modality: string; scheduledStart: string; scheduledEnd: string;
+  patients: { id: string; displayName: string }[];
+}
+
+/** [from, to) in UTC ISO for a local calendar day, or null when the input is not a real day. */
+export function dayRange(date: string, offsetMinutes: string): { from: string; to: string } | null {
+  if (!/^\d{4}-\d{2}-\d{2}$/.test(date) || !/^-?\d{1,3}$/.test(offsetMinutes)) return null;
+  const offset = Number(offsetMinutes);
+  const midnight = Date.parse(`${date}T00:00:00.000Z`);
+  if (Number.isNaN(midnight) || Math.abs(offset) > 840 || new Date(midnight).toISOString().slice(0, 10) !== date) return null;
+  const from = midnight - offset * 60_000;
+  return { from: new Date(from).toISOString(), to: new Date(from + 86_400_000).toISOString() };
+}
+
 export interface VisitServiceOptions {
   repo: VisitRepository;
   hub: SyncHub;
@@ -87,6 +103,21 @@ export class VisitService {
       return { ...visit, patients: visit.patients.filter((p) => p.id === caller.sub) };
     }
     throw new DomainFailure('ERR_FORBIDDEN', 403, 'role may not read this visit');
+  }
+
+  /**
+   * Visits scheduled on one calendar day, for the clinical team's day list. `date` is YYYY-MM-DD;
+   * `offsetMinutes` is the caller's UTC offset (east positive), so "today" is their local day.
+   */
+  async list(query: { date?: string | null; offsetMinutes?: string | null }, caller: Caller): Promise<VisitSummary[]> {
+    if (!CLINICAL.has(caller.role)) throw new DomainFailure('ERR_FORBIDDEN', 403, 'only the clinical team lists visits');
+    const day = dayRange(query.date ?? '', query.offsetMinutes ?? '0');
+    if (!day) throw new DomainFailure('ERR_BAD_REQUEST', 400, 'date must be YYYY-MM-DD (offsetMinutes: -840..840)');
+    const found = await this.o.repo.list({ from: day.from, to: day.to, limit: 500 });
+    return found.map((v) => ({
+      id: v.id, kind: v.kind, status: v.status, modality: v.modality, scheduledStart: v.scheduledStart, scheduledEnd: v.scheduledEnd,
+      patients: v.patients.map((p) => ({ id: p.id, displayName: p.displayName })),
+    }));
   }
 
   async command(id: string, body: unknown, caller: Caller, now: Date): Promise<{ event: unknown; status: string }> {

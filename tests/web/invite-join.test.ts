@@ -1,11 +1,15 @@
 /**
  * A clinician creates an interpreter invite in the console; the interpreter opens the link in
- * another browser, enters the one-time code and appears live in the clinician's roster.
+ * another browser, enters the one-time code and appears live in the clinician's roster. With the
+ * room token the redemption returns, the interpreter sees the live room (the clinician in the
+ * roster, the waiting queue, the video area) and never receives the note: every WebSocket frame
+ * the interpreter's page receives is checked for the note text.
  */
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import type { Browser } from 'playwright-core';
 import { startTestServer, tempDir, removeDir, token } from '../helpers/server.ts';
+import { noteToPlainText } from '../../server/visits/note-doc.ts';
 import { apiToken, call, visitBody } from '../helpers/api.ts';
 import type { RunningServer } from '../../server/app.ts';
 import { ensureWebBuilt, launch, newPage, screenshot } from './browser.ts';
@@ -32,6 +36,8 @@ test('invite link + one-time code puts the interpreter in the roster', async () 
   assert.is(created.status, 201);
   const id = created.json.id as string;
   const clinician = await newPage(browser);
+  const clinicianSent: Buffer[] = [];
+  clinician.page.on('websocket', (ws) => ws.on('framesent', (f) => clinicianSent.push(typeof f.payload === 'string' ? Buffer.from(f.payload) : f.payload)));
   const t = await token({ doc: `visit/${id}/*`, sub: 'dr-chen', role: 'clinician' });
   await clinician.page.goto(`${server.url}/clinician/${id}#token=${t}&api=${await apiToken('dr-chen', 'clinician')}`);
   await clinician.page.locator('[data-testid="sync-Room"][data-state="live"]').waitFor();
@@ -47,7 +53,23 @@ test('invite link + one-time code puts the interpreter in the roster', async () 
   assert.match(link, new RegExp(`^${server.url}/join#invite=`));
   assert.match(code, /^\d{6,}$/);
 
+  // Something clinical in the note, committed on the server before the interpreter joins.
+  const NOTE = 'Suspected xanthelasma palpebrarum';
+  await clinician.page.locator('[data-testid="sync-Note"][data-state="live"]').waitFor();
+  await clinician.page.locator('[data-testid="editor-hpi"] .cm-content').click();
+  await clinician.page.keyboard.insertText(NOTE);
+  for (let i = 0; !(await server.hub.read(`visit/${id}/note`, noteToPlainText)).includes(NOTE); i++) {
+    if (i > 200) throw new Error('note text was not committed');
+    await new Promise((r) => setTimeout(r, 50));
+  }
+
   const interpreter = await newPage(browser, { phone: true });
+  const sockets: string[] = [];
+  const received: Buffer[] = [];
+  interpreter.page.on('websocket', (ws) => {
+    sockets.push(new URL(ws.url()).pathname);
+    ws.on('framereceived', (f) => received.push(typeof f.payload === 'string' ? Buffer.from(f.payload) : f.payload));
+  });
   await interpreter.page.goto(link);
   await interpreter.page.getByLabel('Your name').fill('Ana Intérprete');
   await interpreter.page.getByLabel('One-time code').fill(code);
@@ -59,6 +81,24 @@ test('invite link + one-time code puts the interpreter in the roster', async () 
   await entry.waitFor();
   assert.match((await entry.textContent()) ?? '', /Interpreter\s*·\s*es/);
   await screenshot(clinician.page, 'clinician-roster-with-interpreter');
+
+  // The interpreter's own page shows the live room: the clinician in the roster, the video area.
+  const room = interpreter.page.getByTestId('joined');
+  await room.locator('[data-testid="sync-Room"][data-state="live"]').waitFor();
+  await room.getByTestId('roster').locator('li[data-role="clinician"]', { hasText: 'Dr Chen' }).waitFor();
+  await room.getByTestId('roster').locator('li[data-role="interpreter"]', { hasText: 'Ana Intérprete' }).waitFor();
+  await room.locator('[data-testid="video-area"]').waitFor();
+  // A patient checking in shows up in the interpreter's waiting room, live.
+  assert.is((await call(server.url, 'POST', `/api/visits/${id}/commands`, await apiToken('pat-1', 'patient'), { type: 'checkIn', participantId: 'pat-1', displayName: 'Pat One' })).status, 200);
+  await room.getByTestId('waiting').locator('li[data-participant="pat-1"]', { hasText: 'Pat One' }).waitFor();
+  await screenshot(interpreter.page, 'interpreter-room');
+  // Only the room document was opened, and no frame carried the note (the clinician's own
+  // frames do carry it in this encoding, so the search would find it if it were there).
+  assert.ok(sockets.length > 0);
+  assert.equal([...new Set(sockets)], [`/sync/visit/${id}/room`]);
+  assert.ok(received.length > 0);
+  assert.ok(clinicianSent.some((b) => b.includes(NOTE)), 'the search finds note text in frames');
+  assert.not.ok(received.some((b) => b.includes(NOTE)), 'a frame to the interpreter held note text');
 
   // The link works once: a second redemption is refused and nothing changes.
   const again = await call(server.url, 'POST', '/api/invites/redeem', null, { token: decodeURIComponent(link.split('#invite=')[1]!), code, displayName: 'Someone Else' });

@@ -1,5 +1,5 @@
 /**
- * A patient checks in, sees their live queue position, and sees it change when the patient ahead
+ * A patient checks in (the insurance, intake and consent answers reach the server), sees their live queue position, and sees it change when the patient ahead
  * is admitted. The patient's browser never receives note content: every WebSocket frame it gets
  * is checked for the note text a clinician is writing at the same time.
  */
@@ -75,6 +75,13 @@ test('queue position updates live; no frame carries the note', async () => {
 
   const position = page.getByTestId('queue-position');
   await position.filter({ hasText: 'number 2' }).waitFor();
+  // The check-in answers reached the server (the clinical team reads them back).
+  const intake = await call(server.url, 'GET', `/api/visits/${id}/intake/pat-2`, clinicianApi);
+  assert.is(intake.status, 200);
+  assert.equal(intake.json.answers.insurance, { insurer: 'Acme Health', memberId: 'A-123' });
+  assert.equal(intake.json.answers.intake, { reason: 'Follow-up' });
+  assert.is(intake.json.answers.consent.state, 'MA');
+  assert.is(intake.json.answers.consent.telehealth, true);
   await page.getByRole('button', { name: 'Skip the device check' }).click();
   await page.getByTestId('estimated-wait').filter({ hasNotText: '…' }).waitFor();
   await screenshot(page, 'patient-waiting-room');

@@ -55,3 +55,24 @@ export function claimsOf(token: string | null): Claims | null {
     return null;
   }
 }
+
+/** Whether a token's `doc` claim reaches the given visit's documents (display logic only). */
+export function coversVisit(claims: Claims | null, visitId: string): boolean {
+  if (!claims) return false;
+  return claims.doc === `visit/${visitId}/*` || claims.doc.startsWith(`visit/${visitId}/`);
+}
+
+/**
+ * A sync token for a visit from the signed-in session (cookie), for moving between visits; null
+ * when there is no session (links carry a token for one visit only).
+ */
+export async function sessionSyncToken(visitId: string): Promise<string | null> {
+  try {
+    const res = await fetch('/api/auth/sync-token', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ doc: `visit/${visitId}/*`, access: 'write' }) });
+    if (!res.ok) return null;
+    const { token } = (await res.json()) as { token?: string };
+    return typeof token === 'string' ? token : null;
+  } catch {
+    return null;
+  }
+}

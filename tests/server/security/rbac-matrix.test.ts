@@ -43,7 +43,10 @@ const D: Want = 'deny';
 const EXPECTED_API: Record<string, Want[] | Want> = {
   'GET /healthz': 'public',
   'POST /api/visits': [A, D, D, D, D, D, D, D, D],
+  'GET /api/visits': [A, A, A, D, D, D, D, D, D],
   'GET /api/visits/:id': [A, A, A, A, D, D, D, D, D],
+  'POST /api/visits/:id/intake': [D, D, D, A, D, D, D, D, D],
+  'GET /api/visits/:id/intake/:participantId': [A, A, A, D, D, D, D, D, D],
   'POST /api/visits/:id/commands': [A, A, A, A, A, A, A, D, D],
   'GET /api/visits/:id/queue/:participantId': [A, A, A, A, A, A, A, D, D],
   'POST /api/visits/:id/close': [A, D, D, D, D, D, D, D, D],

@@ -1,0 +1,78 @@
+/**
+ * Check-in answers over HTTP. `POST /api/visits/:id/intake`: a patient of the visit submits their
+ * own answers. `GET /api/visits/:id/intake/:participantId`: the clinical team reads a patient's
+ * answers; each read is an audit entry (PHI). The RBAC guard has refused other roles already;
+ * these handlers check the concrete visit and patient.
+ */
+import type { Logger } from 'pino';
+import type { Router } from '../http/router.ts';
+import { errorJson, json, type HttpRequest, type HttpResponse } from '../http/types.ts';
+import { authenticate } from '../api/auth.ts';
+import { isRoundsError } from '../errors.ts';
+import type { VisitRepository } from '../../db/visit-repo.ts';
+import type { Audit } from '../security/audit/log.ts';
+import { parseIntake, type IntakeRepository } from './model.ts';
+
+export interface IntakeDeps {
+  repo: IntakeRepository;
+  visits: VisitRepository;
+  secret: Uint8Array;
+  audit: Audit;
+  logger: Logger;
+  now?: () => Date;
+}
+
+const CLINICAL = new Set(['clinician', 'nurse', 'scribe']);
+
+class Refusal extends Error {
+  constructor(readonly status: number, readonly code: string, message: string, readonly fields?: unknown) { super(message); }
+}
+
+function jsonBody(req: HttpRequest): unknown {
+  if (!(req.headers['content-type'] ?? '').includes('application/json')) throw new Refusal(415, 'ERR_UNSUPPORTED_MEDIA_TYPE', 'send application/json');
+  try { return JSON.parse(Buffer.from(req.body).toString('utf8')); } catch { throw new Refusal(400, 'ERR_BAD_REQUEST', 'body is not valid JSON'); }
+}
+
+export function registerIntake(router: Router, d: IntakeDeps): void {
+  const now = d.now ?? (() => new Date());
+  const wrap = (fn: (req: HttpRequest, p: Record<string, string>) => Promise<HttpResponse>) => async (req: HttpRequest, p: Record<string, string>) => {
+    try {
+      return await fn(req, p);
+    } catch (e) {
+      if (e instanceof Refusal) return errorJson(e.status, e.code, e.message, e.fields ? { fields: e.fields } : {});
+      if (isRoundsError(e)) return errorJson(e.status, e.code, e.message);
+      d.logger.error({ err: (e as Error)?.name, path: req.path }, 'unhandled intake error');
+      return errorJson(500, 'ERR_INTERNAL', 'internal error');
+    }
+  };
+  const visitOf = async (id: string) => {
+    const v = await d.visits.get(id);
+    if (!v) throw new Refusal(404, 'ERR_NOT_FOUND', 'no such visit');
+    return v;
+  };
+
+  router
+    .on('POST', '/api/visits/:id/intake', wrap(async (req, p) => {
+      const c = await authenticate(req, d.secret, p.id);
+      const visit = await visitOf(p.id!);
+      if (c.role !== 'patient' || !visit.patients.some((x) => x.id === c.sub)) throw new Refusal(403, 'ERR_FORBIDDEN', 'only a patient of this visit submits check-in answers');
+      const at = now();
+      const parsed = parseIntake(jsonBody(req), at);
+      if (!parsed.ok) throw new Refusal(400, 'ERR_INVALID_INTAKE', 'invalid check-in answers', parsed.fields);
+      await d.repo.put({ visitId: visit.id, patientId: c.sub, answers: parsed.value, submittedAt: at.toISOString() });
+      // The patient gets an acknowledgement, not their answers back.
+      return json(201, { visitId: visit.id, patientId: c.sub, submittedAt: at.toISOString(), consent: { state: parsed.value.consent.state, date: parsed.value.consent.date } });
+    }))
+    .on('GET', '/api/visits/:id/intake/:participantId', wrap(async (req, p) => {
+      const c = await authenticate(req, d.secret, p.id);
+      if (!CLINICAL.has(c.role)) throw new Refusal(403, 'ERR_FORBIDDEN', 'only the clinical team reads check-in answers');
+      const visit = await visitOf(p.id!);
+      const record = await d.repo.get(visit.id, p.participantId!);
+      d.audit.record({
+        at: now().toISOString(), actor: c.sub, role: c.role, resource: `intake/${visit.id}/${p.participantId}`,
+        action: 'read intake', outcome: record ? 'allowed' : 'failed', address: req.address,
+      });
+      if (!record) throw new Refusal(404, 'ERR_NOT_FOUND', 'no check-in answers for this patient');
+      return json(200, record);
+    }));
+}
