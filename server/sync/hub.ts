@@ -151,7 +151,7 @@ export class SyncHub {
     const live = await this.#acquire(name);
     let result!: T;
     try {
-      live.ydoc.transact(() => { result = fn(live.ydoc); }, SERVER_ORIGIN);
+      this.#serverChanges(live, () => live.ydoc.transact(() => { result = fn(live.ydoc); }, SERVER_ORIGIN));
       const seq = live.appliedSeq;
       await this.idle();
       if (live.committedSeq < seq) throw new RoundsError('ERR_STORE_UNAVAILABLE', 'the change could not be committed');
@@ -255,6 +255,25 @@ export class SyncHub {
     }
   }
 
+  /**
+   * Runs `fn` and queues the updates it makes with SERVER_ORIGIN for commit. The listener exists
+   * only while `fn` runs: a permanent 'update' listener would make Yjs encode every client edit
+   * a second time.
+   */
+  #serverChanges<T>(live: LiveDoc, fn: () => T): T {
+    const capture = (update: Uint8Array, origin: unknown) => {
+      if (origin !== SERVER_ORIGIN) return;
+      this.#queue.push({ live, conn: null, update, seq: ++live.appliedSeq });
+      this.#scheduleFlush();
+    };
+    live.ydoc.on('update', capture);
+    try {
+      return fn();
+    } finally {
+      live.ydoc.off('update', capture);
+    }
+  }
+
   async #acquire(name: string): Promise<LiveDoc> {
     for (let attempt = 0; attempt < 3; attempt++) {
       const live = this.#docs.get(name) ?? this.#load(name);
@@ -346,7 +365,8 @@ export class SyncHub {
       if (!conn.deniedNotified) { conn.deniedNotified = true; conn.send(encodePermissionDenied('read-only')); }
       return;
     }
-    const refused = this.#o.writeGuard?.(conn.ctx, live.ydoc, update) ?? null;
+    const guard = this.#o.writeGuard;
+    const refused = guard ? this.#serverChanges(live, () => guard(conn.ctx, live.ydoc, update)) : null;
     if (refused !== null) {
       this.#o.onEvent?.({ type: 'write-refused', ctx: conn.ctx });
       return this.#closeConn(conn, refused);
@@ -429,11 +449,6 @@ export class SyncHub {
   #load(name: string): LiveDoc {
     const live = new LiveDoc(name);
     this.#docs.set(name, live);
-    live.ydoc.on('update', (update: Uint8Array, origin: unknown) => {
-      if (origin !== SERVER_ORIGIN) return;
-      this.#queue.push({ live, conn: null, update, seq: ++live.appliedSeq });
-      this.#scheduleFlush();
-    });
     live.ready = (async () => {
       await this.idle(); // a document dropped a moment ago may still have updates in flight
       // Subscribe first, then load, then apply what arrived in between: nothing falls in the gap.
