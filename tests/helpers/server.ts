@@ -77,8 +77,8 @@ export function destroyAll(...ps: WebsocketProvider[]): void {
  * provider (a provider's own timers keep the process alive until `destroy()` is called).
  */
 export function endAll(ps: Iterable<WebsocketProvider>): void {
-  for (const p of ps) {
-    p.destroy();
-    if (!p.doc.isDestroyed) p.doc.destroy();
-  }
+  const list = [...ps].filter((p) => !ended.has(p));
+  for (const p of list) { ended.add(p); p.destroy(); }
+  for (const p of list) if (!p.doc.isDestroyed) p.doc.destroy();
 }
+const ended = new WeakSet<WebsocketProvider>();
