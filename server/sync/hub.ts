@@ -20,12 +20,11 @@ import { inspectUpdate, isEmptyUpdate, isRedundant } from './updates.ts';
 import { fullAwareness, handleAwareness, removeConnectionAwareness, takePendingAwareness } from './awareness.ts';
 import type { Broadcaster, ConnectionContext, SyncSocket } from './socket.ts';
 import { RoundsError } from '../errors.ts';
-import type { Bus, BusMessage, ControlMessage } from '../cluster/bus.ts';
-import * as awarenessProtocol from 'y-protocols/awareness';
+import type { Bus } from '../cluster/bus.ts';
 import { encodeAwareness } from './protocol.ts';
+import { applyControl, applyRemote, awarenessRelay, resyncAll, type LinkHost } from './cluster-link.ts';
 
-/** Origin of updates that another instance committed and routed here. */
-export const REMOTE_ORIGIN = Symbol('rounds-remote');
+export { REMOTE_ORIGIN } from './cluster-link.ts';
 
 /** Origin of changes the server makes itself (room commands, note attribution). */
 export const SERVER_ORIGIN = Symbol('rounds-server');
@@ -67,14 +66,25 @@ export class SyncHub {
   #sweep: NodeJS.Timeout;
   #shuttingDown = false;
   readonly #frozen = new Set<string>();
+  readonly #link: LinkHost;
 
   constructor(opts: HubOptions) {
     this.#o = opts;
     // Expired tokens end their connections; checked once a second for all connections.
     this.#sweep = setInterval(() => this.#closeExpired(), 1000);
     this.#sweep.unref();
-    opts.bus?.onControl((m) => this.#control(m));
-    opts.bus?.onReconnect(() => { void this.#resyncAll(); });
+    this.#link = {
+      broadcaster: opts.broadcaster,
+      store: opts.store,
+      logger: opts.logger,
+      docs: () => this.#docs.values(),
+      discard: (live, code) => this.#discard(live, code),
+      freeze: (name, propagate) => this.freeze(name, propagate),
+      unfreeze: (name, propagate) => this.unfreeze(name, propagate),
+      closeWhere: (pred, code) => this.closeWhere(pred, code),
+    };
+    opts.bus?.onControl((m) => applyControl(this.#link, m));
+    opts.bus?.onReconnect(() => { void resyncAll(this.#link); });
   }
 
   /** Cluster health: false while the bus (Redis) is unreachable. */
@@ -129,10 +139,10 @@ export class SyncHub {
     // A rate-limited awareness message (often the client's own "I am leaving") still goes out.
     if (pendingAwareness && live.state !== 'gone') {
       this.#o.broadcaster.publish(live.topic, encodeAwareness(pendingAwareness));
-      this.#relayAwareness(live)(pendingAwareness);
+      awarenessRelay(this.#o.bus, live)(pendingAwareness);
     }
     this.#o.onEvent?.({ type: 'close', ctx: conn.ctx, code });
-    removeConnectionAwareness(conn, this.#o.broadcaster, this.#relayAwareness(live));
+    removeConnectionAwareness(conn, this.#o.broadcaster, awarenessRelay(this.#o.bus, live));
     if (live.conns.size === 0 && live.state !== 'gone') this.#scheduleUnload(live);
   }
 
@@ -199,60 +209,6 @@ export class SyncHub {
     }
     this.#o.bus?.publishControl({ type: 'close-user', sub: by.sub, code });
     return this.closeWhere((c) => c.sub === by.sub, code);
-  }
-
-  #control(m: ControlMessage): void {
-    const code = ('code' in m ? m.code : CloseCode.GOING_AWAY) as CloseCodeValue;
-    if (m.type === 'freeze') this.freeze(m.doc, false);
-    else if (m.type === 'unfreeze') this.unfreeze(m.doc, false);
-    else if (m.type === 'close-docs') this.closeWhere((c) => m.docs.includes(c.docName), code);
-    else if (m.type === 'close-session') this.closeWhere((c) => c.sid === m.sid, code);
-    else if (m.type === 'close-user') this.closeWhere((c) => c.sub === m.sub, code);
-  }
-
-  #relayAwareness(live: LiveDoc): (update: Uint8Array) => void {
-    const bus = this.#o.bus;
-    return bus ? (u) => bus.publish(live.name, 'awareness', u) : () => {};
-  }
-
-  /** A message another instance published for a document held here. */
-  #remote(live: LiveDoc, m: BusMessage): void {
-    if (live.state === 'loading') { live.remoteBuffer.push(m); return; }
-    if (live.state !== 'ready') return;
-    if (m.kind === 'update') {
-      try {
-        Y.applyUpdate(live.ydoc, m.payload, REMOTE_ORIGIN);
-      } catch {
-        this.#o.logger.warn({ doc: live.name }, 'remote update failed to apply; reloading document');
-        this.#discard(live, CloseCode.GOING_AWAY);
-        return;
-      }
-      this.#o.broadcaster.publish(live.topic, encodeSyncUpdate(m.payload));
-    } else {
-      try {
-        awarenessProtocol.applyAwarenessUpdate(live.awareness, m.payload, REMOTE_ORIGIN);
-      } catch {
-        return;
-      }
-      this.#o.broadcaster.publish(live.topic, encodeAwareness(m.payload));
-    }
-  }
-
-  /** After a bus outage: anything published meanwhile was lost, so catch up from the store. */
-  async #resyncAll(): Promise<void> {
-    for (const live of [...this.#docs.values()]) {
-      if (live.state !== 'ready') continue;
-      try {
-        const stored = await this.#o.store.load(live.name);
-        if (live.state !== 'ready') continue;
-        const before = Y.encodeStateVector(live.ydoc);
-        applyAll(live.ydoc, stored.snapshot, stored.updates, REMOTE_ORIGIN);
-        const diff = Y.encodeStateAsUpdate(live.ydoc, before);
-        this.#o.broadcaster.publish(live.topic, encodeSyncUpdate(diff));
-      } catch (e) {
-        this.#o.logger.warn({ doc: live.name, err: (e as Error).name }, 'resync after bus outage failed');
-      }
-    }
   }
 
   /**
@@ -340,7 +296,7 @@ export class SyncHub {
       case 'sync-update':
         return this.#update(conn, msg.update);
       case 'awareness': {
-        const r = handleAwareness(conn, msg.update, this.#o.awarenessMinIntervalMs, Date.now(), this.#relayAwareness(live));
+        const r = handleAwareness(conn, msg.update, this.#o.awarenessMinIntervalMs, Date.now(), awarenessRelay(this.#o.bus, live));
         if (r === 'malformed') this.#closeConn(conn, CloseCode.MALFORMED_MESSAGE);
         return;
       }
@@ -452,7 +408,7 @@ export class SyncHub {
     live.ready = (async () => {
       await this.idle(); // a document dropped a moment ago may still have updates in flight
       // Subscribe first, then load, then apply what arrived in between: nothing falls in the gap.
-      await this.#o.bus?.subscribe(name, (m) => this.#remote(live, m));
+      await this.#o.bus?.subscribe(name, (m) => applyRemote(this.#link, live, m));
       const stored = await this.#o.store.load(name);
       if (live.state === 'gone') return;
       applyAll(live.ydoc, stored.snapshot, stored.updates);
@@ -460,7 +416,7 @@ export class SyncHub {
       live.state = 'ready';
       const buffered = live.remoteBuffer;
       live.remoteBuffer = [];
-      for (const m of buffered) this.#remote(live, m);
+      for (const m of buffered) applyRemote(this.#link, live, m);
     })();
     live.ready.catch((e) => {
       this.#o.logger.error({ doc: name, err: (e as Error).name }, 'document load failed');

@@ -35,7 +35,15 @@ const MAX = 16 * 1024;
 const DOC = 'test/fuzz/note';
 const SHAPE = [{ name: 'note', kind: 'text' }, { name: 'vitals', kind: 'map' }] as const;
 
-type Outcome = number | 'open';
+type Outcome = number | 'open' | 'timeout';
+
+/** No wait in a lane may hang the suite: a server that neither answers nor closes is a failure. */
+function bounded<T>(p: Promise<T>, ms = 20_000): Promise<T> {
+  return new Promise((resolve, reject) => {
+    const t = setTimeout(() => reject(new Error('timeout')), ms);
+    p.then((v) => { clearTimeout(t); resolve(v); }, (e) => { clearTimeout(t); reject(e); });
+  });
+}
 interface Case { kind: string; frame: Uint8Array | string; access: 'read' | 'write'; allowed: Outcome[]; waitGreeting: boolean }
 
 const test = suite(`sync: fuzz against a live server (seed ${SEED})`);
@@ -149,12 +157,12 @@ function awarenessUpdate(rng: Prng, clientID: number, state: unknown): Uint8Arra
   });
 }
 
-/** An honest client's random edit. */
-function honestEdit(rng: Prng, p: WebsocketProvider): void {
-  const note = p.doc.getText('note');
+/** A random edit, as a clinician typing in the note or updating vitals would make. */
+function randomEdit(rng: Prng, doc: Y.Doc): void {
+  const note = doc.getText('note');
   if (rng.bool(0.7) || note.length < 5) note.insert(rng.int(note.length + 1), rng.text(6));
   else if (rng.bool(0.7)) note.delete(rng.int(note.length - 2), 1 + rng.int(2));
-  else p.doc.getMap('vitals').set(rng.pick(['hr', 'bp', 'rr', 'spo2']), rng.int(200));
+  else doc.getMap('vitals').set(rng.pick(['hr', 'bp', 'rr', 'spo2']), rng.int(200));
 }
 
 interface Run {
@@ -167,6 +175,8 @@ interface Run {
   seen: Set<Outcome>;
   mismatches: string[];
   summary: string;
+  /** Fresh sockets uWS dropped right after the upgrade (retried). */
+  handshakeDrops: number;
 }
 
 /**
@@ -177,7 +187,7 @@ async function fuzz(seed: number, frames: number, next: (rng: Prng, honest: read
   const rng = new Prng(seed);
   const dir = tempDir();
   const server = await startTestServer(dir, { ROUNDS_MAX_MESSAGE_BYTES: String(MAX), ROUNDS_AWARENESS_MIN_INTERVAL_MS: '20' });
-  const run: Run = { dir, server, opened: [], honest: [], honestUpdates: [], honestClose: [], seen: new Set(), mismatches: [], summary: '' };
+  const run: Run = { dir, server, opened: [], honest: [], honestUpdates: [], honestClose: [], seen: new Set(), mismatches: [], summary: '', handshakeDrops: 0 };
   for (const i of [0, 1]) {
     const p = provider(server.port, DOC, await token({ doc: DOC, sub: `honest-${i}` }, 3600));
     // Local edits only (the provider applies what it receives with itself as origin).
@@ -188,7 +198,7 @@ async function fuzz(seed: number, frames: number, next: (rng: Prng, honest: read
   }
   await Promise.all(run.honest.map(synced));
   const editRng = rng.fork(1);
-  for (let i = 0; i < 20; i++) honestEdit(editRng, editRng.pick(run.honest));
+  for (let i = 0; i < 20; i++) randomEdit(editRng, editRng.pick(run.honest).doc);
 
   const tokens = { write: await token({ doc: DOC, sub: 'fuzzer' }, 3600), read: await token({ doc: DOC, sub: 'fuzz-reader', access: 'read' }, 3600) };
   const caseRng = rng.fork(2);
@@ -198,20 +208,30 @@ async function fuzz(seed: number, frames: number, next: (rng: Prng, honest: read
     while (sent < frames) {
       sent++;
       const c = next(caseRng, run.honestUpdates);
-      if (caseRng.bool(0.5)) honestEdit(editRng, editRng.pick(run.honest));
-      const raw = await rawConnect(docUrl(server.port, DOC, tokens[c.access]));
-      if (c.waitGreeting) await raw.until(isSyncStep1, 'greeting').catch(() => undefined);
-      raw.send(c.frame);
-      // A probe: sync step 1 is always answered (step 2) unless the frame closed the socket.
-      raw.send(encodeSyncStep1(new Uint8Array([0])));
-      const answered = await raw.until(isSyncStep2, 'probe answer').then(() => true, () => false);
-      let outcome: Outcome;
-      if (answered) {
-        outcome = 'open';
-        raw.close();
-        await raw.closed;
-      } else {
-        outcome = (await raw.closed).code;
+      if (caseRng.bool(0.5)) randomEdit(editRng, editRng.pick(run.honest).doc);
+      let outcome: Outcome = 'open';
+      // uWS 20.30 sometimes kills a fresh socket right after the upgrade (1006, nothing received;
+      // see server/transport/uws.ts). That is a transport fault, not an answer to the frame: count
+      // it and send the same case again on a new connection.
+      for (let attempt = 0; attempt < 4; attempt++) {
+        const raw = await rawConnect(docUrl(server.port, DOC, tokens[c.access]));
+        if (c.waitGreeting) await bounded(raw.until(isSyncStep1, 'greeting')).catch(() => undefined);
+        raw.send(c.frame);
+        // A probe: sync step 1 is always answered (step 2) unless the frame closed the socket.
+        raw.send(encodeSyncStep1(new Uint8Array([0])));
+        const answered = await bounded(raw.until(isSyncStep2, 'probe answer')).then(() => true, (e: Error) => e.message === 'timeout' ? 'timeout' : false);
+        if (answered === true) {
+          outcome = 'open';
+          raw.close();
+          await raw.closed;
+        } else if (answered === 'timeout') {
+          outcome = 'timeout';
+          raw.ws.terminate();
+        } else {
+          outcome = (await raw.closed).code;
+        }
+        if (outcome === 1006 && raw.received.length === 0) { run.handshakeDrops++; continue; }
+        break;
       }
       run.seen.add(outcome);
       const byKind = tally.get(c.kind) ?? new Map<string, number>();
@@ -224,7 +244,8 @@ async function fuzz(seed: number, frames: number, next: (rng: Prng, honest: read
     }
   };
   await Promise.all(Array.from({ length: LANES }, lane));
-  run.summary = [...tally].map(([k, m]) => `${k}: ${[...m].map(([o, n]) => `${o}×${n}`).join(' ')}`).join('\n  ');
+  if (run.handshakeDrops > 0) console.log(`fuzz: ${run.handshakeDrops} fresh socket(s) dropped by uWS after the upgrade were retried`);
+  run.summary = [...tally].map(([k, m]) => `${k}: ${[...m].map(([o, n]) => `${o}×${n}`).join(' ')}`).join('\n  ') + `\n  handshake drops retried: ${run.handshakeDrops}`;
   return run;
 }
 
@@ -278,11 +299,19 @@ test(`${FRAMES} frames on ${LANES} lanes; the document equals the honest-only re
   }
 });
 
-test(`mutated updates from WRITERS: the server stays up and everyone, store included, agrees`, async () => {
+test(`mutated updates from a WRITER: the server stays up and everyone, store included, agrees`, async () => {
   // Here mutated updates are sent with write access. Some are well-formed and legitimately
   // change the document, so the honest-only replica is not the reference; instead every replica
   // (honest clients, the server's memory, the store) must agree and the server must stay up.
+  // The mutated updates come from the fuzzer's own replica under its own clientID: mutating an
+  // honest client's update can forge that client's future clocks, after which the server takes
+  // the client's real edits for ones it already has (see the report on clientID spoofing).
   const seed = (SEED + 1) >>> 0;
+  const mallory = new Y.Doc();
+  mallory.clientID = 0x7ee7_0001;
+  const own: Uint8Array[] = [];
+  mallory.on('update', (u: Uint8Array, origin: unknown) => { if (origin === 'mallory') own.push(u); });
+  let caughtUp = 0;
   let run: Run | null = null;
   try {
     run = await fuzz(seed, FRAMES / 2, (rng, honest) => {
@@ -290,8 +319,11 @@ test(`mutated updates from WRITERS: the server stays up and everyone, store incl
         const c = makeCase(rng, honest, () => false, () => 0);
         return { ...c, allowed: [...c.allowed, CloseCode.INVALID_UPDATE, 'open'] };
       }
-      const m = encodeSyncUpdate(rng.pick(honest)).slice();
-      for (let k = rng.range(1, 3); k > 0; k--) m[2 + rng.int(m.length - 2)] = rng.int(256);
+      // Mallory's replica follows the honest edits and makes one of its own.
+      for (; caughtUp < honest.length; caughtUp++) Y.applyUpdate(mallory, honest[caughtUp]!, 'honest');
+      mallory.transact(() => randomEdit(rng, mallory), 'mallory');
+      const m = encodeSyncUpdate(own[own.length - 1] ?? rng.pick(honest)).slice();
+      if (rng.bool(0.9)) for (let k = rng.range(1, 3); k > 0; k--) m[2 + rng.int(m.length - 2)] = rng.int(256);
       const allowed: Outcome[] = [CloseCode.MALFORMED_MESSAGE, CloseCode.INVALID_UPDATE, 'open', GONE];
       return { kind: 'mutated update (writer)', frame: m, access: 'write', allowed, waitGreeting: rng.bool() };
     });
@@ -305,6 +337,7 @@ test(`mutated updates from WRITERS: the server stays up and everyone, store incl
     assert.ok(sameStateWithPending(await storedAfterStop(run), honestCopy), `the stored document equals the replicas (seed ${seed})`);
     run.server = await startTestServer(run.dir);
   } finally {
+    mallory.destroy();
     await cleanup(run);
   }
 });
