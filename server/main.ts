@@ -6,7 +6,6 @@ import { isRoundsError } from './errors.ts';
 async function main(): Promise<void> {
   const config = loadConfig();
   const server = await startServer(config);
-  process.stdout.write(`Rounds is running at ${server.url}  (health: ${server.url}/healthz)\n`);
   const stop = (signal: string) => {
     server.logger.info({ signal }, 'shutting down');
     server.stop().then(
@@ -16,6 +15,8 @@ async function main(): Promise<void> {
   };
   process.once('SIGTERM', () => stop('SIGTERM'));
   process.once('SIGINT', () => stop('SIGINT'));
+  // Printed only once the signal handlers are in place: whoever waits for this line may signal at once.
+  process.stdout.write(`Rounds is running at ${server.url}  (health: ${server.url}/healthz)\n`);
 }
 
 main().catch((e: unknown) => {

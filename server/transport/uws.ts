@@ -147,10 +147,10 @@ export function startTransport(o: TransportOptions): Promise<Transport> {
       };
       // Nothing may happen on the socket inside this callback. uWS 20.30 has a bug in cork()
       // after an asynchronous upgrade (uNetworking/uWebSockets.js#1108, fixed upstream by
-      // uNetworking/uWebSockets#1929):
-      // it may read the new WebSocket's memory as HTTP state and close the socket (1006) right
-      // after `open` returns. With the hub's open (sends, audit write) done here, 163 of 200
-      // test connections were closed that way; handed over on the next turn, 0 of 1,200.
+      // uNetworking/uWebSockets#1929): it may read the new WebSocket's memory as HTTP state and
+      // close the socket (1006) right after `open` returns. With the hub's open (sends, audit
+      // write) done here, 152 and 163 of 200 test connections were closed that way in two runs;
+      // handed to the hub on the next turn instead, 0 of 1,200.
       setImmediate(() => {
         if (!data.open) return;
         const conn = o.hub.open(socket, data.ctx);

@@ -49,10 +49,10 @@ export function rawConnect(url: string, protocols?: string[]): Promise<RawClient
       for (const w of [...waiters]) if (w.pred(m)) { waiters.delete(w); w.ok(m); }
     });
     ws.on('error', (e) => { if (process.env.RAW_DEBUG) console.log('raw error', e.message); });
-    ws.once('unexpected-response', (_req, res) => {
+    ws.once('unexpected-response', (req, res) => {
       reject(new Error(`upgrade refused with ${res.statusCode}`));
-      res.resume();
-      ws.terminate();
+      res.socket.destroy();
+      req.destroy();
     });
     ws.once('open', () => {
       resolve({
@@ -78,10 +78,13 @@ export function upgradeAnswer(url: string, protocols?: string[]): Promise<{ stat
     const ws = new WebSocket(url, protocols);
     ws.on('error', (e) => reject(e));
     ws.once('unexpected-response', (req, res) => {
+      const socket = res.socket;
       let body = '';
       res.setEncoding('utf8');
       res.on('data', (c: string) => { body += c; });
-      res.on('end', () => { resolve({ status: res.statusCode ?? 0, body }); req.destroy(); });
+      // The refused request's socket is not closed by ws or by ending the request: destroy it,
+      // or it keeps the test process alive until the server's HTTP idle timeout.
+      res.on('end', () => { resolve({ status: res.statusCode ?? 0, body }); socket.destroy(); req.destroy(); });
     });
     ws.once('open', () => {
       const protocol = ws.protocol;

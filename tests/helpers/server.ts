@@ -78,7 +78,17 @@ export function destroyAll(...ps: WebsocketProvider[]): void {
  */
 export function endAll(ps: Iterable<WebsocketProvider>): void {
   const list = [...ps].filter((p) => !ended.has(p));
-  for (const p of list) { ended.add(p); p.destroy(); }
+  for (const p of list) {
+    ended.add(p);
+    try {
+      p.destroy();
+    } catch {
+      // y-websocket's disconnect() throws once Yjs has changed the doc's clientID (it does when
+      // another client used the same ID, e.g. a fuzzer): close the socket by hand.
+      p.shouldConnect = false;
+      p.ws?.close();
+    }
+  }
   for (const p of list) if (!p.doc.isDestroyed) p.doc.destroy();
 }
 const ended = new WeakSet<WebsocketProvider>();
