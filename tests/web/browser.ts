@@ -7,6 +7,9 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, rmdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import type { Test } from 'uvu';
+import type { RunningServer } from '../../server/app.ts';
+import { removeDir, startTestServer, tempDir } from '../helpers/server.ts';
 
 const ROOT = new URL('../..', import.meta.url).pathname;
 export const ARTIFACTS = join(ROOT, 'tests', 'artifacts', 'web');
@@ -74,4 +77,27 @@ export async function newPage(browser: Browser, opts: { phone?: boolean } = {}):
 export async function screenshot(page: Page, name: string): Promise<void> {
   mkdirSync(ARTIFACTS, { recursive: true });
   await page.screenshot({ path: join(ARTIFACTS, `${name}.png`), fullPage: true });
+}
+
+export interface WebEnv { server: RunningServer; browser: Browser }
+
+/**
+ * The setup every browser test file shares: before the suite, build the app if stale, start a
+ * Rounds server on port 0 with its own data directory and launch Chromium; after it, close both.
+ * `use` receives them once they exist.
+ */
+export function withServerAndBrowser(test: Test, use: (env: WebEnv) => void): void {
+  let dir = '';
+  let env: Partial<WebEnv> = {};
+  test.before(async () => {
+    await ensureWebBuilt();
+    dir = tempDir();
+    env = { server: await startTestServer(dir), browser: await launch() };
+    use(env as WebEnv);
+  });
+  test.after(async () => {
+    await env.browser?.close();
+    await env.server?.stop();
+    removeDir(dir);
+  });
 }

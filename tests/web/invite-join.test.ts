@@ -8,28 +8,16 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import type { Browser } from 'playwright-core';
-import { startTestServer, tempDir, removeDir, token } from '../helpers/server.ts';
+import { token } from '../helpers/server.ts';
 import { noteToPlainText } from '../../server/visits/note-doc.ts';
 import { apiToken, call, visitBody } from '../helpers/api.ts';
 import type { RunningServer } from '../../server/app.ts';
-import { ensureWebBuilt, launch, newPage, screenshot } from './browser.ts';
+import { newPage, screenshot, withServerAndBrowser } from './browser.ts';
 
 const test = suite('web: interpreter joins through an invite link');
-let dir = '';
 let server: RunningServer;
 let browser: Browser;
-
-test.before(async () => {
-  await ensureWebBuilt();
-  dir = tempDir();
-  server = await startTestServer(dir);
-  browser = await launch();
-});
-test.after(async () => {
-  await browser?.close();
-  await server?.stop();
-  removeDir(dir);
-});
+withServerAndBrowser(test, (env) => ({ server, browser } = env));
 
 test('invite link + one-time code puts the interpreter in the roster', async () => {
   const created = await call(server.url, 'POST', '/api/visits', await apiToken('dr-chen', 'clinician'), visitBody());

@@ -3,27 +3,15 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import type { Browser } from 'playwright-core';
 import * as Y from 'yjs';
-import { startTestServer, tempDir, removeDir, token } from '../helpers/server.ts';
+import { token } from '../helpers/server.ts';
 import { apiToken, call, visitBody } from '../helpers/api.ts';
 import type { RunningServer } from '../../server/app.ts';
-import { ensureWebBuilt, launch, newPage, screenshot } from './browser.ts';
+import { newPage, screenshot, withServerAndBrowser } from './browser.ts';
 
 const test = suite('web: tumor board');
-let dir = '';
 let server: RunningServer;
 let browser: Browser;
-
-test.before(async () => {
-  await ensureWebBuilt();
-  dir = tempDir();
-  server = await startTestServer(dir);
-  browser = await launch();
-});
-test.after(async () => {
-  await browser?.close();
-  await server?.stop();
-  removeDir(dir);
-});
+withServerAndBrowser(test, (env) => ({ server, browser } = env));
 
 test('add a case, choose its presenter, co-edit its note, advance the agenda', async () => {
   const created = await call(server.url, 'POST', '/api/visits', await apiToken('dr-chen', 'clinician'), visitBody({
