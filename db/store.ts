@@ -32,6 +32,13 @@ export interface DocumentStore {
   append(entries: readonly AppendEntry[]): Promise<void>;
   /** Folds snapshot + log into a new snapshot and deletes the folded log entries, atomically. */
   compact(doc: string): Promise<CompactResult>;
+  /**
+   * Optional, for a store this process alone writes: makes `state` the document's snapshot,
+   * covering every log entry appended so far (each append the caller issued before this call).
+   * The caller guarantees `state` is exactly that: everything committed and nothing else, e.g.
+   * the live Y.Doc when nothing is waiting to commit. No read and no fold, unlike `compact`.
+   */
+  replaceSnapshot?(doc: string, state: Uint8Array): Promise<CompactResult>;
   /** Number of log entries not yet folded into the snapshot. */
   logLength(doc: string): Promise<number>;
   close(): Promise<void>;

@@ -164,6 +164,7 @@ export async function startServer(config: Config, logger: Logger = createLogger(
         await ehr.stop();
         await hub.shutdown();
         await bus?.close();
+        await store.close();
         await pg?.close();
         sqlite.close();
         logger.info('rounds stopped');

@@ -1,96 +1,122 @@
 /**
- * SQLite document store. better-sqlite3 is synchronous, so `append` is durable when it returns:
- * the whole batch is one transaction (one WAL sync for many updates).
+ * SQLite document store. The SQL runs on an I/O thread (document-worker.ts) with its own
+ * connection, so a batch's commit and WAL sync happen while the main event loop keeps reading,
+ * applying and broadcasting: `append` resolves once the batch is durable, and the hub shows
+ * nothing before that. Sealing and opening (encryption at rest) and Yjs folding stay here, so the
+ * I/O thread never holds keys or plaintext.
  */
-import { and, asc, count, eq, gt, lte, sql } from 'drizzle-orm';
+import { Worker } from 'node:worker_threads';
 import type { AppendEntry, CompactResult, DocumentStore, StoredDocument } from '../store.ts';
 import { foldUpdates } from '../fold.ts';
-import { docSnapshots, docUpdates } from './schema.ts';
 import type { SqliteHandle } from './connection.ts';
 import { PLAIN_CODEC, type BytesCodec } from '../codec.ts';
+import type { StoredRows, WorkerInit, WorkerReply, WorkerRequest } from './document-worker.ts';
 
-const toBytes = (b: Buffer): Uint8Array => new Uint8Array(b.buffer, b.byteOffset, b.byteLength);
-const toBuffer = (u: Uint8Array): Buffer => Buffer.from(u.buffer, u.byteOffset, u.byteLength);
+/**
+ * Worker threads do not inherit the main thread's TypeScript loader: the thread registers tsx
+ * itself, then loads the worker module.
+ */
+const WORKER_BOOT = `import('tsx/esm/api').then((t) => { t.register(); return import(${JSON.stringify(new URL('./document-worker.ts', import.meta.url).href)}); })`;
+
+type Request = WorkerRequest extends infer R ? (R extends { id: number } ? Omit<R, 'id'> : never) : never;
+
+/** The I/O thread failed or was closed. */
+export class StoreWorkerError extends Error {
+  override readonly name = 'StoreWorkerError';
+  constructor(message: string, readonly code?: string) { super(message); }
+}
 
 export class SqliteDocumentStore implements DocumentStore {
   readonly kind = 'sqlite' as const;
-  readonly #h: SqliteHandle;
-  readonly #insert;
-  readonly #appendBatch: (entries: readonly AppendEntry[]) => void;
-  /** Seals updates and snapshots before they are written (encryption at rest); plain by default. */
   readonly #codec: BytesCodec;
+  readonly #init: WorkerInit;
+  #worker: Worker | null = null;
+  #nextId = 1;
+  readonly #pending = new Map<number, { resolve(v: unknown): void; reject(e: Error): void }>();
+  #closed = false;
 
+  /** `handle` must be open on a file (its migrations have run); the store opens its own connection to it. */
   constructor(handle: SqliteHandle, codec: BytesCodec = PLAIN_CODEC) {
-    this.#h = handle;
+    if (handle.raw.memory) throw new TypeError('the SQLite document store needs a database file, not :memory:');
     this.#codec = codec;
-    const { db } = handle;
-    this.#insert = db
-      .insert(docUpdates)
-      .values({ doc: sql.placeholder('doc'), data: sql.placeholder('data'), createdAt: sql.placeholder('createdAt') })
-      .prepare();
-    this.#appendBatch = handle.raw.transaction((entries: readonly AppendEntry[]) => {
-      const now = Date.now();
-      for (const e of entries) {
-        this.#insert.run({ doc: e.doc, data: toBuffer(this.#codec.seal(`doc:${e.doc}`, e.update)), createdAt: now });
-      }
+    const sync = handle.raw.pragma('synchronous', { simple: true }) as number;
+    this.#init = { file: handle.raw.name, synchronous: sync >= 2 ? 'FULL' : 'NORMAL' };
+  }
+
+  #call<T>(req: Request): Promise<T> {
+    if (this.#closed) return Promise.reject(new StoreWorkerError('the document store is closed', 'ERR_STORE_CLOSED'));
+    const w = this.#worker ?? this.#start();
+    const id = this.#nextId++;
+    if (this.#pending.size === 0) w.ref();
+    return new Promise<T>((resolve, reject) => {
+      this.#pending.set(id, { resolve: resolve as (v: unknown) => void, reject });
+      w.postMessage({ ...req, id });
     });
   }
 
-  #read(doc: string): { snapshot: Uint8Array | null; throughId: number; rows: { id: number; data: Uint8Array }[] } {
-    const { db } = this.#h;
-    const snap = db.select().from(docSnapshots).where(eq(docSnapshots.doc, doc)).get();
-    const throughId = snap?.throughId ?? 0;
-    const rows = db
-      .select({ id: docUpdates.id, data: docUpdates.data })
-      .from(docUpdates)
-      .where(and(eq(docUpdates.doc, doc), gt(docUpdates.id, throughId)))
-      .orderBy(asc(docUpdates.id))
-      .all();
-    const open = (b: Buffer) => this.#codec.open(`doc:${doc}`, toBytes(b));
-    return { snapshot: snap ? open(snap.data) : null, throughId, rows: rows.map((r) => ({ id: r.id, data: open(r.data) })) };
+  #start(): Worker {
+    const w = new Worker(WORKER_BOOT, { eval: true, workerData: this.#init });
+    w.on('message', (r: WorkerReply) => {
+      const p = this.#pending.get(r.id);
+      if (!p) return;
+      this.#pending.delete(r.id);
+      if (this.#pending.size === 0) w.unref();
+      if (r.ok) p.resolve(r.value);
+      else p.reject(new StoreWorkerError(r.error.message, r.error.code ?? r.error.name));
+    });
+    // A dead I/O thread fails what it held; the next call starts a new one.
+    const fail = (why: string) => {
+      if (this.#worker === w) this.#worker = null;
+      for (const p of this.#pending.values()) p.reject(new StoreWorkerError(why, 'ERR_STORE_WORKER'));
+      this.#pending.clear();
+    };
+    w.on('error', (e) => fail(`document store thread failed: ${e.name}: ${e.message}`));
+    w.on('exit', () => fail('document store thread exited'));
+    w.unref();
+    this.#worker = w;
+    return w;
+  }
+
+  async #read(doc: string): Promise<{ snapshot: Uint8Array | null; throughId: number; rows: { id: number; data: Uint8Array }[] }> {
+    const r = await this.#call<StoredRows>({ op: 'read', doc });
+    const open = (b: Uint8Array) => this.#codec.open(`doc:${doc}`, b);
+    return { snapshot: r.snapshot ? open(r.snapshot) : null, throughId: r.throughId, rows: r.rows.map((x) => ({ id: x.id, data: open(x.data) })) };
   }
 
   async load(doc: string): Promise<StoredDocument> {
-    // One read transaction so the snapshot and the tail are consistent with each other.
-    const r = this.#h.raw.transaction(() => this.#read(doc))();
+    const r = await this.#read(doc);
     return { snapshot: r.snapshot, updates: r.rows.map((x) => x.data) };
   }
 
   async append(entries: readonly AppendEntry[]): Promise<void> {
     if (entries.length === 0) return;
-    this.#appendBatch(entries);
+    await this.#call({ op: 'append', docs: entries.map((e) => e.doc), data: entries.map((e) => this.#codec.seal(`doc:${e.doc}`, e.update)) });
   }
 
   async compact(doc: string): Promise<CompactResult> {
-    const { db, raw } = this.#h;
-    return raw.transaction((): CompactResult => {
-      const r = this.#read(doc);
-      const before = r.rows.length;
-      if (before === 0) return { before: 0, after: 0 };
-      const lastId = r.rows[r.rows.length - 1]!.id;
-      const folded = foldUpdates(r.snapshot, r.rows.map((x) => x.data));
-      const data = toBuffer(this.#codec.seal(`doc:${doc}`, folded));
-      const now = Date.now();
-      db.insert(docSnapshots)
-        .values({ doc, data, throughId: lastId, updatedAt: now })
-        .onConflictDoUpdate({ target: docSnapshots.doc, set: { data, throughId: lastId, updatedAt: now } })
-        .run();
-      db.delete(docUpdates).where(and(eq(docUpdates.doc, doc), lte(docUpdates.id, lastId))).run();
-      return { before, after: 0 };
-    }).immediate();
+    const r = await this.#read(doc);
+    if (r.rows.length === 0) return { before: 0, after: 0 };
+    const throughId = r.rows[r.rows.length - 1]!.id;
+    const data = this.#codec.seal(`doc:${doc}`, foldUpdates(r.snapshot, r.rows.map((x) => x.data)));
+    const done = await this.#call<{ before: number }>({ op: 'snapshot', doc, data, throughId });
+    return { before: done.before, after: await this.logLength(doc) };
+  }
+
+  async replaceSnapshot(doc: string, state: Uint8Array): Promise<CompactResult> {
+    const done = await this.#call<{ before: number }>({ op: 'snapshot', doc, data: this.#codec.seal(`doc:${doc}`, state), throughId: null });
+    return { before: done.before, after: 0 };
   }
 
   async logLength(doc: string): Promise<number> {
-    const snap = this.#h.db.select({ t: docSnapshots.throughId }).from(docSnapshots).where(eq(docSnapshots.doc, doc)).get();
-    const row = this.#h.db
-      .select({ n: count() })
-      .from(docUpdates)
-      .where(and(eq(docUpdates.doc, doc), gt(docUpdates.id, snap?.t ?? 0)))
-      .get();
-    return row?.n ?? 0;
+    return this.#call<number>({ op: 'logLength', doc });
   }
 
+  /** Finishes what was asked, then closes the I/O thread's connection. */
   async close(): Promise<void> {
-    // The handle is shared with other stores; its owner closes it.
+    if (this.#closed || !this.#worker) { this.#closed = true; return; }
+    const w = this.#worker;
+    await this.#call({ op: 'close' });
+    this.#closed = true;
+    await w.terminate();
   }
 }

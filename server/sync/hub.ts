@@ -23,6 +23,7 @@ import { RoundsError } from '../errors.ts';
 import type { Bus } from '../cluster/bus.ts';
 import { encodeAwareness } from './protocol.ts';
 import { applyControl, applyRemote, awarenessRelay, resyncAll, type LinkHost } from './cluster-link.ts';
+import { Compactor, type Captured } from './compaction.ts';
 
 export { REMOTE_ORIGIN } from './cluster-link.ts';
 
@@ -67,9 +68,11 @@ export class SyncHub {
   #shuttingDown = false;
   readonly #frozen = new Set<string>();
   readonly #link: LinkHost;
+  readonly #compactor: Compactor;
 
   constructor(opts: HubOptions) {
     this.#o = opts;
+    this.#compactor = new Compactor(opts.store, opts.logger, opts.compactAfterUpdates, !opts.bus);
     // Expired tokens end their connections; checked once a second for all connections.
     this.#sweep = setInterval(() => this.#closeExpired(), 1000);
     this.#sweep.unref();
@@ -265,6 +268,7 @@ export class SyncHub {
     this.#shuttingDown = true;
     clearInterval(this.#sweep);
     await this.idle();
+    await this.#compactor.shutdown(this.#docs.values());
     for (const live of [...this.#docs.values()]) {
       for (const c of [...live.conns]) this.#closeConn(c, CloseCode.GOING_AWAY);
       this.#unload(live);
@@ -355,17 +359,19 @@ export class SyncHub {
     if (this.#queue.length === 0) return Promise.resolve();
     const batch = this.#queue;
     this.#queue = [];
-    this.#flushing = this.#commit(batch).finally(() => {
+    const captured = this.#compactor.capture(batch);
+    this.#flushing = this.#commit(batch, captured).finally(() => {
       this.#flushing = null;
       if (this.#queue.length > 0) this.#scheduleFlush();
     });
     return this.#flushing;
   }
 
-  async #commit(batch: Pending[]): Promise<void> {
+  async #commit(batch: Pending[], captured: Captured[]): Promise<void> {
     try {
       await this.#o.store.append(batch.map((p) => ({ doc: p.live.name, update: p.update })));
     } catch (e) {
+      this.#compactor.failed(captured);
       this.#o.logger.error({ err: (e as Error).name, entries: batch.length }, 'store append failed; dropping affected documents');
       for (const live of new Set(batch.map((p) => p.live))) this.#discard(live, CloseCode.STORE_UNAVAILABLE);
       return;
@@ -381,24 +387,11 @@ export class SyncHub {
       else this.#o.broadcaster.publish(p.live.topic, msg);
       this.#o.bus?.publish(p.live.name, 'update', p.update);
     }
+    this.#compactor.committed(captured, touched);
     for (const live of touched) {
       const due = live.answers.filter((a) => a.afterSeq <= live.committedSeq);
       live.answers = live.answers.filter((a) => a.afterSeq > live.committedSeq);
       for (const a of due) a.conn.send(a.data);
-      if (live.logLength >= this.#o.compactAfterUpdates) void this.#compact(live);
-    }
-  }
-
-  async #compact(live: LiveDoc): Promise<void> {
-    if (live.compacting) return;
-    live.compacting = true;
-    try {
-      const r = await this.#o.store.compact(live.name);
-      live.logLength = Math.max(0, live.logLength - r.before);
-    } catch (e) {
-      this.#o.logger.warn({ doc: live.name, err: (e as Error).name }, 'compaction failed; will retry later');
-    } finally {
-      live.compacting = false;
     }
   }
 
@@ -411,6 +404,7 @@ export class SyncHub {
       await this.#o.bus?.subscribe(name, (m) => applyRemote(this.#link, live, m));
       const stored = await this.#o.store.load(name);
       if (live.state === 'gone') return;
+      if (stored.snapshot && stored.updates.length === 0) answerFromSnapshot(live, stored.snapshot);
       applyAll(live.ydoc, stored.snapshot, stored.updates);
       live.logLength = stored.updates.length;
       live.state = 'ready';
@@ -432,10 +426,8 @@ export class SyncHub {
       live.unloadTimer = null;
       if (live.conns.size > 0 || live.users > 0 || live.state === 'gone') return;
       if (live.hasUncommitted) return this.#scheduleUnload(live);
+      if (!this.#shuttingDown) this.#compactor.unloaded(live);
       this.#unload(live);
-      if (live.logLength > 0 && !this.#shuttingDown) {
-        this.#o.store.compact(live.name).catch((e) => this.#o.logger.warn({ doc: live.name, err: (e as Error).name }, 'compaction on unload failed'));
-      }
     }, this.#o.docUnloadMs);
     live.unloadTimer.unref();
   }
@@ -463,3 +455,28 @@ export class SyncHub {
     this.closeWhere((ctx) => ctx.exp <= nowS, CloseCode.TOKEN_EXPIRED);
   }
 }
+
+/**
+ * While a document loads, a client that asked for sync (step 1) can be answered straight from the
+ * stored snapshot when it is the whole committed state (no log after it): no Y.Doc is needed to
+ * compute the difference, and the client is synced before the document is applied in memory.
+ */
+function answerFromSnapshot(live: LiveDoc, snapshot: Uint8Array): void {
+  for (const conn of live.conns) {
+    const first = conn.queue[0];
+    if (!first || !conn.open) continue;
+    let msg;
+    try { msg = decodeMessage(first); } catch { continue; }
+    if (msg.type !== 'sync-step1') continue;
+    let diff: Uint8Array;
+    try {
+      diff = isEmptyStateVector(msg.stateVector) ? snapshot : Y.diffUpdate(snapshot, msg.stateVector);
+    } catch {
+      continue; // a malformed state vector is closed for by the normal path
+    }
+    conn.queue.shift();
+    conn.send(encodeSyncStep2(diff));
+  }
+}
+
+const isEmptyStateVector = (sv: Uint8Array): boolean => sv.length === 1 && sv[0] === 0;

@@ -7,11 +7,14 @@ import { storeContract } from './store.contract.ts';
 
 let dir = '';
 let handle: SqliteHandle | null = null;
+let store: SqliteDocumentStore | null = null;
 
-function openAt(file: string) {
+async function openAt(file: string) {
+  await store?.close();
   handle?.close();
   handle = openSqlite(file);
-  return new SqliteDocumentStore(handle);
+  store = new SqliteDocumentStore(handle);
+  return store;
 }
 
 storeContract({
@@ -22,6 +25,8 @@ storeContract({
   },
   reopen: async () => openAt(join(dir, 'rounds.db')),
   cleanup: async () => {
+    await store?.close();
+    store = null;
     handle?.close();
     handle = null;
     rmSync(dir, { recursive: true, force: true });

@@ -124,6 +124,26 @@ export function storeContract(f: StoreFactory): void {
     assert.equal(await store.compact('nothing-here'), { before: 0, after: 0 });
   });
 
+  test('replaceSnapshot (where offered) covers exactly the appends issued before it', async () => {
+    if (!store.replaceSnapshot) return assert.not.equal(store.kind, 'sqlite', 'the SQLite store offers replaceSnapshot');
+    const u = edits(120, 8);
+    const live = new Y.Doc();
+    applyAll(live, null, u.slice(0, 100));
+    // Issued back to back without waiting, as the hub does at the end of a commit.
+    const first = store.append(u.slice(0, 100).map((update) => ({ doc: 'rs', update })));
+    const replaced = store.replaceSnapshot('rs', Y.encodeStateAsUpdate(live));
+    const second = store.append(u.slice(100).map((update) => ({ doc: 'rs', update })));
+    await first;
+    assert.equal(await replaced, { before: 100, after: 0 });
+    await second;
+    const loaded = await store.load('rs');
+    assert.ok(loaded.snapshot);
+    assert.is(loaded.updates.length, 20, 'appends after the snapshot stay in the log');
+    assert.is(await store.logLength('rs'), 20);
+    assert.is((await stateOf(store, 'rs')).text, expected(u));
+    live.destroy();
+  });
+
   if (f.reopen) {
     test('everything survives a reopen', async () => {
       const u = edits(50, 7);

@@ -85,12 +85,14 @@ export function docFrom(updates: readonly Uint8Array[]): Y.Doc {
 /** The document as the SQLite store holds it (snapshot + log), read directly from the data dir. */
 export async function storedDoc(dataDir: string, name: string): Promise<{ doc: Y.Doc; logLength: number; hasSnapshot: boolean }> {
   const handle = openSqlite(join(dataDir, 'rounds.db'));
+  const store = new SqliteDocumentStore(handle);
   try {
-    const stored = await new SqliteDocumentStore(handle).load(name);
+    const stored = await store.load(name);
     const doc = new Y.Doc();
     applyAll(doc, stored.snapshot, stored.updates);
     return { doc, logLength: stored.updates.length, hasSnapshot: stored.snapshot !== null };
   } finally {
+    await store.close();
     handle.close();
   }
 }
