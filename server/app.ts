@@ -61,6 +61,7 @@ export async function startServer(config: Config, logger: Logger = createLogger(
   const { audit, codec } = security;
   const pg = config.databaseUrl ? await openPostgres(config.databaseUrl) : null;
   const store = pg ? new PgDocumentStore(pg, codec) : new SqliteDocumentStore(sqlite, codec);
+  if (store instanceof SqliteDocumentStore) await store.ready();
   const bus = config.redisUrl ? new RedisBus(config.instanceId, config.redisUrl, logger) : undefined;
   // Start routing only once Redis answers; if it does not, start degraded (local clients only).
   await bus?.waitReady(5000).catch(() => logger.warn('redis not reachable at start: running degraded'));

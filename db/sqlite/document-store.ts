@@ -77,6 +77,11 @@ export class SqliteDocumentStore implements DocumentStore {
     return w;
   }
 
+  /** Starts the I/O thread and waits until its connection is open (so the first request pays nothing). */
+  async ready(): Promise<void> {
+    await this.#call({ op: 'logLength', doc: '' });
+  }
+
   async #read(doc: string): Promise<{ snapshot: Uint8Array | null; throughId: number; rows: { id: number; data: Uint8Array }[] }> {
     const r = await this.#call<StoredRows>({ op: 'read', doc });
     const open = (b: Uint8Array) => this.#codec.open(`doc:${doc}`, b);
