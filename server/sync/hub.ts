@@ -124,7 +124,8 @@ export class SyncHub {
 
   /** A message from a client. `data` must be a copy the hub may keep. */
   message(conn: Connection, data: Uint8Array): void {
-    if (!conn.open) return;
+    // Shutting down: nothing new is taken in (the client keeps it and resends after 1001).
+    if (!conn.open || this.#shuttingDown) return;
     if (conn.live.state !== 'ready') {
       if (conn.queue.length >= this.#o.preloadQueueLimit) return this.#closeConn(conn, CloseCode.RATE_LIMITED);
       conn.queue.push(data);
