@@ -14,14 +14,15 @@ const ISO = /^\d{4}-\d{2}-\d{2}(T[\d:.]+Z)?$/;
 
 export function registerSecurityApi(router: Router, d: SecurityApiDeps): void {
   router
-    .on('GET', '/api/audit/verify', () => json(200, d.audit.verify()))
-    .on('GET', '/api/audit/export', (req) => {
+    .on('GET', '/api/audit/verify', async () => json(200, await d.audit.verify()))
+    .on('GET', '/api/audit/export', async (req) => {
       const format = (req.query.get('format') ?? 'ndjson') as ExportFormat;
       if (format !== 'ndjson' && format !== 'csv') return errorJson(400, 'ERR_BAD_REQUEST', 'format is ndjson or csv');
       const from = req.query.get('from') ?? undefined;
       const to = req.query.get('to') ?? undefined;
       if ((from && !ISO.test(from)) || (to && !ISO.test(to))) return errorJson(400, 'ERR_BAD_REQUEST', 'from/to are ISO 8601 UTC times');
-      const lines = [...d.audit.export(format, { ...(from ? { from } : {}), ...(to ? { to } : {}) })];
+      const lines: string[] = [];
+      for await (const l of d.audit.export(format, { ...(from ? { from } : {}), ...(to ? { to } : {}) })) lines.push(l);
       return {
         status: 200,
         headers: { 'content-type': format === 'csv' ? 'text/csv; charset=utf-8' : 'application/x-ndjson; charset=utf-8' },

@@ -2,7 +2,9 @@
  * The security layer around the HTTP API: for each request it finds the route's RBAC rule,
  * authenticates the caller, refuses roles the table does not grant (403 before the handler
  * runs), and writes one audit entry per API call (who, role, route resource and ids, action,
- * outcome, source address; never the request or response body).
+ * outcome, source address; never the request or response body). The entry is committed before
+ * the answer goes out; if it cannot be written, a successful answer is withheld (503) so that no
+ * PHI leaves without its audit record (refusals still go out: they disclose nothing).
  */
 import type { HttpHandler, HttpRequest, HttpResponse } from '../http/types.ts';
 import { errorJson } from '../http/types.ts';
@@ -18,14 +20,14 @@ export interface GuardOptions {
   audit: Audit;
   secret: Uint8Array;
   now?: () => Date;
-  /** Called when writing the audit entry fails (the response still goes out). */
+  /** Called when writing the audit entry fails (a successful answer is then replaced by 503). */
   onAuditError?: (e: unknown) => void;
   /** A token carrying `sid` is only good while that session lives. */
-  isLive?: (sid: string) => boolean;
+  isLive?: (sid: string) => Promise<boolean> | boolean;
   /** Per source address limit on public, audited routes (sign-in, invite redemption, SSO callback). */
   publicLimiter?: WindowLimiter;
   /** Accounts that were revoked: their tokens are refused even before they expire. */
-  isRevoked?: (sub: string) => boolean;
+  isRevoked?: (sub: string) => Promise<boolean> | boolean;
   /**
    * Resolves the session cookie (when there is no Authorization header): the caller, a bearer
    * token for the handlers (so they see one kind of credential) and a rotated cookie to set.
@@ -52,7 +54,7 @@ export function guardHttp(inner: HttpHandler, o: GuardOptions): HttpHandler {
       const res = await inner(req);
       if (AUDITED_PREFIXES.some((p) => req.path.startsWith(p))) {
         const t = await verifyToken(o.secret, /^Bearer\s+(\S+)$/i.exec(req.headers['authorization'] ?? '')?.[1] ?? null).catch(() => null);
-        write(req, t?.sub ?? 'anonymous', t?.role ?? 'none', req.path.slice(0, 256), req.method, res.status);
+        return write(req, t?.sub ?? 'anonymous', t?.role ?? 'none', req.path.slice(0, 256), req.method, res);
       }
       return res;
     }
@@ -60,12 +62,10 @@ export function guardHttp(inner: HttpHandler, o: GuardOptions): HttpHandler {
     if (!m.rule.resource) {
       if (m.rule.auditPublic && o.publicLimiter && !o.publicLimiter.hit(req.address, now().getTime())) {
         const limited = errorJson(429, 'ERR_RATE_LIMITED', 'too many attempts from this address; wait a minute');
-        write(req, 'anonymous', 'none', auditResource(m), action, limited.status);
-        return limited;
+        return write(req, 'anonymous', 'none', auditResource(m), action, limited);
       }
       const res = await inner(req);
-      if (m.rule.auditPublic) write(req, 'anonymous', 'none', auditResource(m), action, res.status);
-      return res;
+      return m.rule.auditPublic ? write(req, 'anonymous', 'none', auditResource(m), action, res) : res;
     }
     let who: { sub: string; role: string };
     let setCookie: string | undefined;
@@ -76,25 +76,27 @@ export function guardHttp(inner: HttpHandler, o: GuardOptions): HttpHandler {
         setCookie = fromCookie.setCookie;
       }
       const t = await authenticate(req, o.secret, m.params.id);
-      if (t.sid && o.isLive && !o.isLive(t.sid)) throw new RoundsError('ERR_TOKEN_EXPIRED', 'the session this token came from has ended');
-      if (o.isRevoked?.(t.sub)) throw new RoundsError('ERR_FORBIDDEN', 'account revoked');
+      if (t.sid && o.isLive && !(await o.isLive(t.sid))) throw new RoundsError('ERR_TOKEN_EXPIRED', 'the session this token came from has ended');
+      if (await o.isRevoked?.(t.sub)) throw new RoundsError('ERR_FORBIDDEN', 'account revoked');
       who = { sub: t.sub, role: t.role };
     } catch (e) {
       const res = isRoundsError(e) ? errorJson(e.status, e.code, e.message) : errorJson(500, 'ERR_INTERNAL', 'internal error');
-      write(req, 'anonymous', 'none', auditResource(m), action, res.status);
-      return res;
+      return write(req, 'anonymous', 'none', auditResource(m), action, res);
     }
     const allowed = m.rule.actions.some((a) => decide(who.role, m.rule.resource!, a) !== 'deny');
     const res = allowed ? await inner(req) : errorJson(403, 'ERR_FORBIDDEN', 'this role may not do this');
-    write(req, who.sub, who.role, auditResource(m), action, res.status);
-    return setCookie ? { ...res, headers: { ...(res.headers ?? {}), 'set-cookie': setCookie } } : res;
+    const audited = await write(req, who.sub, who.role, auditResource(m), action, res);
+    return setCookie ? { ...audited, headers: { ...(audited.headers ?? {}), 'set-cookie': setCookie } } : audited;
   };
 
-  function write(req: HttpRequest, actor: string, role: string, resource: string, action: string, status: number): void {
+  /** Commits the call's entry, then answers: `res`, or 503 when a successful answer could not be audited. */
+  async function write(req: HttpRequest, actor: string, role: string, resource: string, action: string, res: HttpResponse): Promise<HttpResponse> {
     try {
-      o.audit.record({ at: now().toISOString(), actor, role, resource, action, outcome: outcomeOf(status), address: req.address, detail: String(status) });
+      await o.audit.append({ at: now().toISOString(), actor, role, resource, action, outcome: outcomeOf(res.status), address: req.address, detail: String(res.status) });
+      return res;
     } catch (e) {
       o.onAuditError?.(e);
+      return res.status < 400 ? errorJson(503, 'ERR_AUDIT_UNAVAILABLE', 'the access could not be recorded in the audit log; try again') : res;
     }
   }
 }

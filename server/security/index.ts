@@ -5,6 +5,7 @@
  */
 import type { Logger } from 'pino';
 import type { SqliteHandle } from '../../db/sqlite/connection.ts';
+import type { PgHandle } from '../../db/pg/connection.ts';
 import type { BytesCodec } from '../../db/codec.ts';
 import type { Router } from '../http/router.ts';
 import type { HttpHandler } from '../http/types.ts';
@@ -15,12 +16,16 @@ import { CloseCode, type CloseCodeValue } from '../sync/close-codes.ts';
 import { mintToken } from '../auth/tokens.ts';
 import { RoundsError } from '../errors.ts';
 import { AuditLog } from './audit/log.ts';
+import { sqliteAuditBackend } from './audit/sqlite.ts';
+import { pgAuditBackend } from './audit/pg.ts';
 import { atRestCodec } from './crypto/at-rest.ts';
 import { guardHttp } from './guard.ts';
 import { auditedAuthorizer, syncAuditHandler } from './sync-audit.ts';
 import { registerSecurityApi } from './api.ts';
 import { AuthService } from './auth/service.ts';
-import { AccountStore } from './auth/store.ts';
+import type { AccountStore } from './auth/store.ts';
+import { SqliteAccountStore } from './auth/store-sqlite.ts';
+import { PgAccountStore } from './auth/store-pg.ts';
 import { registerAuthApi, registerSsoApi } from './auth/routes.ts';
 import { Sso } from './auth/sso.ts';
 import { readSessionCookie, sessionCookie } from './auth/cookies.ts';
@@ -31,6 +36,8 @@ import type { SecuritySettings } from './settings.ts';
 export interface SecurityDeps {
   settings: SecuritySettings;
   sqlite: SqliteHandle;
+  /** When set (DATABASE_URL), the audit log, accounts and sessions live on Postgres, shared by every instance. */
+  pg?: PgHandle | null;
   secret: Uint8Array;
   logger: Logger;
   /** Closes live sync connections (the hub's closeWhere; bound late, the hub is built after this). */
@@ -50,16 +57,20 @@ export interface Security {
    * account was revoked), e.g. so the video layer removes the user from LiveKit rooms.
    */
   onSessionsEnded(listener: (sids: string[], userId: string) => void): void;
+  /** Stops the session sweeper. */
   stop(): void;
+  /** Writes the audit entries still queued; call after the hub has shut down, before the databases close. */
+  close(): Promise<void>;
 }
 
 export function createSecurity(d: SecurityDeps): Security {
-  const audit = new AuditLog(d.sqlite);
+  const audit = new AuditLog(d.pg ? pgAuditBackend(d.pg) : sqliteAuditBackend(d.sqlite), { logger: d.logger });
+  const store: AccountStore = d.pg ? new PgAccountStore(d.pg) : new SqliteAccountStore(d.sqlite);
   const codec = atRestCodec(d.settings, d.logger);
   const endedListeners: ((sids: string[], userId: string) => void)[] = [];
-  const onAuditError = (e: unknown) => d.logger.error({ err: (e as Error)?.name }, 'audit entry could not be written');
+  const onAuditError = (e: unknown) => d.logger.error({ err: (e as Error)?.name }, 'audit entry could not be written: answer withheld');
   const auth = new AuthService({
-    store: new AccountStore(d.sqlite), codec, audit, secret: d.secret,
+    store, codec, audit, secret: d.secret,
     policy: d.settings.session, syncTokenTtlS: d.settings.syncTokenTtlS, attemptsPerMinute: d.settings.signInPerMinute,
     onEnded: (sids, userId) => {
       const set = new Set(sids);
@@ -71,9 +82,12 @@ export function createSecurity(d: SecurityDeps): Security {
     },
   });
   const caps = new ConnectionCaps(d.settings.maxConnectionsPerUser);
-  const auditSync = syncAuditHandler(audit, undefined, onAuditError);
+  const auditSync = syncAuditHandler(audit);
+  let sweeping = false;
   const sweep = setInterval(() => {
-    try { auth.sweep(Date.now()); } catch (e) { d.logger.warn({ err: (e as Error).name }, 'session sweep failed'); }
+    if (sweeping) return; // a slow database: never two sweeps at once
+    sweeping = true;
+    auth.sweep(Date.now()).catch((e: unknown) => d.logger.warn({ err: (e as Error)?.name }, 'session sweep failed')).finally(() => { sweeping = false; });
   }, d.settings.session.sweepMs);
   sweep.unref();
 
@@ -83,18 +97,18 @@ export function createSecurity(d: SecurityDeps): Security {
     authorizer: (inner) => auditedAuthorizer(async (input) => {
       const ctx = await inner(input);
       // Tokens derived from a session live only as long as it does; revoked accounts get nothing.
-      if (ctx.sid && !auth.isLive(ctx.sid, Date.now())) throw new RoundsError('ERR_TOKEN_EXPIRED', 'the session this token came from has ended');
-      if (auth.user(ctx.sub)?.disabled) throw new RoundsError('ERR_FORBIDDEN', 'account revoked');
+      if (ctx.sid && !(await auth.isLive(ctx.sid, Date.now()))) throw new RoundsError('ERR_TOKEN_EXPIRED', 'the session this token came from has ended');
+      if ((await auth.user(ctx.sub))?.disabled) throw new RoundsError('ERR_FORBIDDEN', 'account revoked');
       if (!caps.reserve(ctx.sub, Date.now())) throw new RoundsError('ERR_FORBIDDEN', 'too many open connections for this user');
       return ctx;
     }, audit),
     http: (inner) => guardHttp(inner, {
       audit, secret: d.secret, onAuditError,
       isLive: (sid) => auth.isLive(sid, Date.now()),
-      isRevoked: (sub) => !!auth.user(sub)?.disabled,
+      isRevoked: async (sub) => !!(await auth.user(sub))?.disabled,
       publicLimiter: new WindowLimiter(d.settings.signInPerMinute, 60_000),
       cookieSession: async (req) => {
-        const s = auth.session(readSessionCookie(req.headers['cookie']), Date.now());
+        const s = await auth.session(readSessionCookie(req.headers['cookie']), Date.now());
         if (!s) return null;
         const bearer = await mintToken(d.secret, { sub: s.userId, role: s.role, doc: 'api', access: 'write', sid: s.sid }, 60);
         return { sub: s.userId, role: s.role, bearer, ...(s.newCookie ? { setCookie: sessionCookie(s.newCookie) } : {}) };
@@ -107,5 +121,6 @@ export function createSecurity(d: SecurityDeps): Security {
     },
     onSessionsEnded: (l) => { endedListeners.push(l); },
     stop: () => clearInterval(sweep),
+    close: () => audit.close(),
   };
 }

@@ -22,17 +22,17 @@ function claimed(token: string | null): { sub: string; role: string } | null {
   }
 }
 
-export function syncAuditHandler(audit: Audit, now: () => Date = () => new Date(), onError?: (e: unknown) => void): (e: SyncEvent) => void {
+/**
+ * Sync events are fire-and-forget entries: they join the current tick's batch and a failed
+ * batch is retried by the log (see the durability contract in audit/log.ts), never dropped.
+ */
+export function syncAuditHandler(audit: Audit, now: () => Date = () => new Date()): (e: SyncEvent) => void {
   return (e) => {
     const c = e.ctx;
     const base = { at: now().toISOString(), actor: c.sub, role: c.role, resource: c.docName, address: c.address ?? 'unknown' };
-    try {
-      if (e.type === 'open') audit.record({ ...base, action: 'sync.open', outcome: 'allowed', detail: c.access });
-      else if (e.type === 'close') audit.record({ ...base, action: 'sync.close', outcome: 'closed', detail: String(e.code) });
-      else audit.record({ ...base, action: 'sync.write', outcome: 'denied', detail: c.access });
-    } catch (err) {
-      onError?.(err);
-    }
+    if (e.type === 'open') audit.record({ ...base, action: 'sync.open', outcome: 'allowed', detail: c.access });
+    else if (e.type === 'close') audit.record({ ...base, action: 'sync.close', outcome: 'closed', detail: String(e.code) });
+    else audit.record({ ...base, action: 'sync.write', outcome: 'denied', detail: c.access });
   };
 }
 
@@ -43,12 +43,10 @@ export function auditedAuthorizer(inner: UpgradeAuthorizer, audit: Audit, now: (
       return await inner(input);
     } catch (e) {
       const who = claimed(input.token);
-      try {
-        audit.record({
-          at: now().toISOString(), actor: who?.sub ?? 'anonymous', role: who?.role ?? 'none', resource: input.docName,
-          action: 'sync.open', outcome: 'denied', address: input.address, detail: isRoundsError(e) ? e.code : 'ERR_INTERNAL',
-        });
-      } catch { /* the refusal stands either way */ }
+      audit.record({
+        at: now().toISOString(), actor: who?.sub ?? 'anonymous', role: who?.role ?? 'none', resource: input.docName,
+        action: 'sync.open', outcome: 'denied', address: input.address, detail: isRoundsError(e) ? e.code : 'ERR_INTERNAL',
+      });
       throw e;
     }
   };

@@ -15,6 +15,24 @@ export async function call(base: string, method: string, path: string, bearer: s
   return { status: res.status, json: text ? JSON.parse(text) : null };
 }
 
+/** Signs in with a password (and code); the session cookie value it set, if any. */
+export async function signIn(base: string, body: Record<string, unknown>): Promise<{ status: number; json: any; cookie: string | null; setCookie: string }> {
+  const res = await fetch(`${base}/api/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  const setCookie = res.headers.get('set-cookie') ?? '';
+  return { status: res.status, json: await res.json(), cookie: /rounds_session=([^;]+)/.exec(setCookie)?.[1] ?? null, setCookie };
+}
+
+/** A JSON request authenticated by the session cookie. */
+export async function cookieCall(base: string, cookie: string, method: string, path: string, body?: unknown): Promise<{ status: number; json: any }> {
+  const res = await fetch(base + path, {
+    method,
+    headers: { cookie: `rounds_session=${cookie}`, ...(body !== undefined ? { 'content-type': 'application/json' } : {}) },
+    ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
+  });
+  const text = await res.text();
+  return { status: res.status, json: text ? JSON.parse(text) : null };
+}
+
 export function visitBody(over: Record<string, unknown> = {}) {
   const start = new Date(Date.now() - 5 * 60_000);
   return {

@@ -50,6 +50,13 @@ export function chainEntry(prev: { seq: number; hash: string } | null, ev: Audit
   return { ...base, hash: entryHash(base) };
 }
 
+/** The entries that follow `prev` for several events, in order (one batch appended at once). */
+export function chainEntries(prev: { seq: number; hash: string } | null, events: readonly AuditEvent[]): AuditEntry[] {
+  const out: AuditEntry[] = [];
+  for (const ev of events) out.push(chainEntry(out[out.length - 1] ?? prev, ev));
+  return out;
+}
+
 export type ChainProblem = 'hash-mismatch' | 'prev-hash-mismatch' | 'sequence-gap' | 'first-entry-not-genesis';
 
 export type VerifyResult =

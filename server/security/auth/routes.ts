@@ -38,7 +38,7 @@ export function registerAuthApi(router: Router, d: AuthApiDeps): void {
   const withSession = (fn: (s: LiveSession, req: HttpRequest, p: Record<string, string>) => Promise<HttpResponse> | HttpResponse) =>
     async (req: HttpRequest, p: Record<string, string>) => {
       try {
-        const s = d.auth.session(readSessionCookie(req.headers['cookie']), now());
+        const s = await d.auth.session(readSessionCookie(req.headers['cookie']), now());
         if (!s) return errorJson(401, 'ERR_SESSION_REQUIRED', 'sign in first', {});
         const res = await fn(s, req, p);
         return s.newCookie && !res.headers?.['set-cookie'] ? { ...res, headers: { ...(res.headers ?? {}), 'set-cookie': sessionCookie(s.newCookie) } } : res;
@@ -54,11 +54,11 @@ export function registerAuthApi(router: Router, d: AuthApiDeps): void {
       } catch (e) { return failure(e); }
     })
     .on('GET', '/api/auth/session', withSession((s) => json(200, who(s))))
-    .on('POST', '/api/auth/logout', withSession((s) => {
-      d.auth.signOut(s.sid, s.userId, now());
+    .on('POST', '/api/auth/logout', withSession(async (s) => {
+      await d.auth.signOut(s.sid, s.userId, now());
       return json(200, { ended: 1 }, { 'set-cookie': clearedSessionCookie() });
     }))
-    .on('POST', '/api/auth/logout-all', withSession((s) => json(200, { ended: d.auth.signOutEverywhere(s.userId, now()) }, { 'set-cookie': clearedSessionCookie() })))
+    .on('POST', '/api/auth/logout-all', withSession(async (s) => json(200, { ended: await d.auth.signOutEverywhere(s.userId, now()) }, { 'set-cookie': clearedSessionCookie() })))
     .on('POST', '/api/auth/sync-token', withSession(async (s, req) => {
       const b = body(req);
       const doc = b.doc;
@@ -81,8 +81,8 @@ export function registerAuthApi(router: Router, d: AuthApiDeps): void {
         return json(201, created);
       } catch (e) { return failure(e); }
     })
-    .on('POST', '/api/admin/users/:userId/revoke', (_req, p) =>
-      d.auth.revokeUser(p.userId!, now()) ? json(200, { revoked: p.userId }) : errorJson(404, 'ERR_NOT_FOUND', 'no such user'));
+    .on('POST', '/api/admin/users/:userId/revoke', async (_req, p) =>
+      await d.auth.revokeUser(p.userId!, now()) ? json(200, { revoked: p.userId }) : errorJson(404, 'ERR_NOT_FOUND', 'no such user'));
 }
 
 export interface SsoApiDeps { auth: AuthService; sso: Sso; now?: () => number }
@@ -105,7 +105,7 @@ export function registerSsoApi(router: Router, d: SsoApiDeps): void {
       const bound = /(?:^|;\s*)rounds_sso=([A-Za-z0-9_-]+)/.exec(req.headers['cookie'] ?? '')?.[1] ?? null;
       try {
         const who = await d.sso.finish(req.query, bound, now());
-        const r = d.auth.ssoSignIn(who, req.address, now());
+        const r = await d.auth.ssoSignIn(who, req.address, now());
         return { status: 302, headers: { location: '/', 'set-cookie': sessionCookie(r.cookie) } };
       } catch (e) {
         if (e instanceof SsoError) return errorJson(e.code === 'ERR_SSO_STATE' ? 400 : e.code === 'ERR_SSO_NO_ROLE' ? 403 : 401, e.code, e.message);

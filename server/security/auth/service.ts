@@ -3,6 +3,7 @@
  * lockout with backoff, sessions with idle timeout, id rotation and a per-user limit, sign out
  * everywhere, account revocation, and sync tokens derived from a live session (they carry `sid`).
  * Ending sessions calls `onEnded`, which closes their live sync connections (close code 4005).
+ * The store is async (SQLite per instance, or Postgres shared by every instance).
  */
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import type { BytesCodec } from '../../../db/codec.ts';
@@ -62,7 +63,7 @@ export class AuthService {
     const { username, role } = input;
     if (!/^[A-Za-z0-9._@-]{2,64}$/.test(username ?? '')) throw new AuthFailure('ERR_BAD_REQUEST', 'username: 2-64 of A-Z a-z 0-9 . _ @ -');
     if (!(ACCOUNT_ROLES as readonly string[]).includes(role)) throw new AuthFailure('ERR_BAD_REQUEST', `role must be one of ${ACCOUNT_ROLES.join(', ')}`);
-    if (this.#o.store.userByName(username)) throw new AuthFailure('ERR_CONFLICT', 'username taken');
+    if (await this.#o.store.userByName(username)) throw new AuthFailure('ERR_CONFLICT', 'username taken');
     const id = `u-${randomUUID()}`;
     let passwordHash: string | null = null;
     if (input.password !== undefined) {
@@ -71,7 +72,7 @@ export class AuthService {
     const enroll = passwordHash !== null && mfaRequired(role);
     const totpSecret = enroll ? newTotpSecret() : null;
     const recoveryCodes = enroll ? Array.from({ length: RECOVERY_CODES }, () => randomBytes(8).toString('hex')) : [];
-    this.#o.store.insertUser({
+    await this.#o.store.insertUser({
       id, username, role, passwordHash, createdAt: now,
       totpSecret: totpSecret ? this.#o.codec.sealText(`users:${id}:totp`, totpSecret) : null,
       recoveryHashes: JSON.stringify(recoveryCodes.map(sha256)),
@@ -85,29 +86,29 @@ export class AuthService {
     const { username, password, code, recoveryCode } = input;
     if (typeof username !== 'string' || typeof password !== 'string') throw new AuthFailure('ERR_BAD_REQUEST', 'username and password are required');
     if (!this.#perAddress.hit(address, now)) throw this.#fail(null, address, now, new AuthFailure('ERR_RATE_LIMITED', 'too many sign-in attempts from this address', 60));
-    const user = this.#o.store.userByName(username);
+    const user = await this.#o.store.userByName(username);
     if (user && user.lockedUntil > now) {
       throw this.#fail(user, address, now, new AuthFailure('ERR_ACCOUNT_LOCKED', 'account locked after failed attempts', Math.ceil((user.lockedUntil - now) / 1000)));
     }
     const ok = await verifyPassword(password, user?.passwordHash ?? (await dummyHash()));
-    if (!user || !ok || user.disabled || !user.passwordHash) throw this.#failed(user, address, now, 'ERR_BAD_CREDENTIALS');
+    if (!user || !ok || user.disabled || !user.passwordHash) throw await this.#failed(user, address, now, 'ERR_BAD_CREDENTIALS');
     if (user.totpSecret) {
       if (typeof code === 'string' && code) {
         const secret = this.#o.codec.openText(`users:${user.id}:totp`, user.totpSecret);
         const step = await checkTotp(secret, code, now, user.totpLastStep);
-        if (step === null || !this.#o.store.claimTotpStep(user.id, step)) throw this.#failed(user, address, now, 'ERR_MFA_INVALID');
+        if (step === null || !(await this.#o.store.claimTotpStep(user.id, step))) throw await this.#failed(user, address, now, 'ERR_MFA_INVALID');
       } else if (typeof recoveryCode === 'string' && recoveryCode) {
         const hashes = JSON.parse(user.recoveryHashes) as string[];
         const h = sha256(recoveryCode.trim().toLowerCase());
-        if (!hashes.includes(h)) throw this.#failed(user, address, now, 'ERR_MFA_INVALID');
-        this.#o.store.updateUser(user.id, { recoveryHashes: JSON.stringify(hashes.filter((x) => x !== h)) });
+        if (!hashes.includes(h)) throw await this.#failed(user, address, now, 'ERR_MFA_INVALID');
+        await this.#o.store.updateUser(user.id, { recoveryHashes: JSON.stringify(hashes.filter((x) => x !== h)) });
       } else {
         throw this.#fail(user, address, now, new AuthFailure('ERR_MFA_REQUIRED', 'a one-time code from the authenticator app is required'));
       }
     } else if (mfaRequired(user.role)) {
-      throw this.#failed(user, address, now, 'ERR_MFA_REQUIRED');
+      throw await this.#failed(user, address, now, 'ERR_MFA_REQUIRED');
     }
-    this.#o.store.updateUser(user.id, { failedAttempts: 0, lockedUntil: 0 });
+    await this.#o.store.updateUser(user.id, { failedAttempts: 0, lockedUntil: 0 });
     return this.startSession(user, address, now, 'auth.sign-in');
   }
 
@@ -115,17 +116,17 @@ export class AuthService {
    * Signs in a user the hospital IdP vouched for: creates the SSO account on first sign-in; the
    * IdP's groups are the source of the role, so a changed role ends the user's older sessions.
    */
-  ssoSignIn(who: { subject: string; username: string; role: string }, address: string, now: number): { cookie: string; session: LiveSession } {
-    let user = this.#o.store.userBySso(who.subject);
+  async ssoSignIn(who: { subject: string; username: string; role: string }, address: string, now: number): Promise<{ cookie: string; session: LiveSession }> {
+    let user = await this.#o.store.userBySso(who.subject);
     if (!user) {
       let username = `sso:${who.username}`.slice(0, 64).replace(/[^A-Za-z0-9._@:-]/g, '_');
-      if (this.#o.store.userByName(username)) username = `${username.slice(0, 50)}-${randomUUID().slice(0, 8)}`;
+      if (await this.#o.store.userByName(username)) username = `${username.slice(0, 50)}-${randomUUID().slice(0, 8)}`;
       const id = `u-${randomUUID()}`;
-      this.#o.store.insertUser({ id, username, role: who.role, passwordHash: null, ssoSubject: who.subject, createdAt: now });
-      user = this.#o.store.userById(id)!;
+      await this.#o.store.insertUser({ id, username, role: who.role, passwordHash: null, ssoSubject: who.subject, createdAt: now });
+      user = (await this.#o.store.userById(id))!;
     } else if (user.role !== who.role) {
-      this.#end(this.#o.store.liveSessions(user.id).map((s) => s.sid), user.id, 'role-changed', now);
-      this.#o.store.updateUser(user.id, { role: who.role });
+      await this.#end((await this.#o.store.liveSessions(user.id)).map((s) => s.sid), user.id, 'role-changed', now);
+      await this.#o.store.updateUser(user.id, { role: who.role });
       user = { ...user, role: who.role };
     }
     if (user.disabled) throw this.#fail(user, address, now, new AuthFailure('ERR_BAD_CREDENTIALS', 'account revoked'));
@@ -133,63 +134,64 @@ export class AuthService {
   }
 
   /** Starts a session for an authenticated user (local sign-in or SSO), ending the oldest over the limit. */
-  startSession(user: UserRow, address: string, now: number, action: string): { cookie: string; session: LiveSession } {
-    const over = sessionsOverLimit(this.#o.store.liveSessions(user.id), this.#o.policy.maxPerUser);
-    this.#end(over, user.id, 'limit', now);
+  async startSession(user: UserRow, address: string, now: number, action: string): Promise<{ cookie: string; session: LiveSession }> {
     const cookie = newCookieValue();
     const sid = `s-${randomUUID()}`;
-    this.#o.store.insertSession({ sid, cookieHash: sha256(cookie), userId: user.id, role: user.role, createdAt: now, lastSeenAt: now, rotatedAt: now });
+    const over = await this.#o.store.startSession(
+      { sid, cookieHash: sha256(cookie), userId: user.id, role: user.role, createdAt: now, lastSeenAt: now, rotatedAt: now },
+      (live) => sessionsOverLimit(live, this.#o.policy.maxPerUser), 'limit');
+    this.#ended(over, user.id, 'limit', now);
     this.#audit(user.id, user.role, `session/${sid}`, action, 'allowed', address, now);
     return { cookie, session: { sid, userId: user.id, role: user.role, username: user.username } };
   }
 
   /** The live session for a cookie value, touched; rotates the cookie value when due. Null when none. */
-  session(cookie: string | null, now: number): LiveSession | null {
+  async session(cookie: string | null, now: number): Promise<LiveSession | null> {
     if (!cookie) return null;
-    const s = this.#o.store.sessionByCookie(sha256(cookie));
+    const s = await this.#o.store.sessionByCookie(sha256(cookie));
     if (!s) return null;
-    const user = this.#o.store.userById(s.userId);
-    if (!user || user.disabled) { this.#end([s.sid], s.userId, 'revoked', now); return null; }
+    const user = await this.#o.store.userById(s.userId);
+    if (!user || user.disabled) { await this.#end([s.sid], s.userId, 'revoked', now); return null; }
     const c = checkSession(s, now, this.#o.policy);
-    if (!c.live) { this.#end([s.sid], s.userId, c.reason, now); return null; }
+    if (!c.live) { await this.#end([s.sid], s.userId, c.reason, now); return null; }
     const base = { sid: s.sid, userId: s.userId, role: s.role, username: user.username };
     if (c.rotate) {
+      // Two requests due for rotation at once (on two instances): one rotates, the other just passes.
       const fresh = newCookieValue();
-      this.#o.store.rotate(s.sid, sha256(fresh), now);
-      return { ...base, newCookie: fresh };
+      if (await this.#o.store.rotate(s.sid, s.cookieHash, sha256(fresh), now)) return { ...base, newCookie: fresh };
     }
-    this.#o.store.touch(s.sid, now);
+    await this.#o.store.touch(s.sid, now);
     return base;
   }
 
   /** Whether a session id (from a token's `sid`) is live. Does not count as activity. */
-  isLive(sid: string, now: number): boolean {
-    const s = this.#o.store.sessionBySid(sid);
+  async isLive(sid: string, now: number): Promise<boolean> {
+    const s = await this.#o.store.sessionBySid(sid);
     return !!s && s.endedAt === null && checkSession(s, now, this.#o.policy).live;
   }
 
-  signOut(sid: string, userId: string, now: number): void { this.#end([sid], userId, 'sign-out', now); }
+  async signOut(sid: string, userId: string, now: number): Promise<void> { await this.#end([sid], userId, 'sign-out', now); }
 
-  signOutEverywhere(userId: string, now: number): number {
-    const sids = this.#o.store.liveSessions(userId).map((s) => s.sid);
+  async signOutEverywhere(userId: string, now: number): Promise<number> {
+    const sids = (await this.#o.store.liveSessions(userId)).map((s) => s.sid);
     return this.#end(sids, userId, 'sign-out-everywhere', now);
   }
 
   /** Disables the account and ends its sessions; its connections close at once. */
-  revokeUser(userId: string, now: number): boolean {
-    if (!this.#o.store.userById(userId)) return false;
-    this.#o.store.updateUser(userId, { disabled: 1 });
-    this.#end(this.#o.store.liveSessions(userId).map((s) => s.sid), userId, 'revoked', now);
+  async revokeUser(userId: string, now: number): Promise<boolean> {
+    if (!(await this.#o.store.userById(userId))) return false;
+    await this.#o.store.updateUser(userId, { disabled: 1 });
+    await this.#end((await this.#o.store.liveSessions(userId)).map((s) => s.sid), userId, 'revoked', now);
     this.#o.onEnded([], userId);
     return true;
   }
 
   /** Ends sessions idle for the policy's time (run every second or so). */
-  sweep(now: number): number {
+  async sweep(now: number): Promise<number> {
     let n = 0;
     const byUser = new Map<string, string[]>();
-    for (const s of this.#o.store.idleSessions(now - this.#o.policy.idleMs)) byUser.set(s.userId, [...(byUser.get(s.userId) ?? []), s.sid]);
-    for (const [userId, sids] of byUser) n += this.#end(sids, userId, 'idle', now);
+    for (const s of await this.#o.store.idleSessions(now - this.#o.policy.idleMs)) byUser.set(s.userId, [...(byUser.get(s.userId) ?? []), s.sid]);
+    for (const [userId, sids] of byUser) n += await this.#end(sids, userId, 'idle', now);
     return n;
   }
 
@@ -198,20 +200,26 @@ export class AuthService {
     return mintToken(this.#o.secret, { sub: s.userId, role: s.role, doc, access, sid: s.sid }, this.#o.syncTokenTtlS);
   }
 
-  user(id: string): UserRow | undefined { return this.#o.store.userById(id); }
-  sessionRow(sid: string): SessionRow | undefined { return this.#o.store.sessionBySid(sid); }
+  user(id: string): Promise<UserRow | undefined> { return this.#o.store.userById(id); }
+  sessionRow(sid: string): Promise<SessionRow | undefined> { return this.#o.store.sessionBySid(sid); }
 
-  #end(sids: string[], userId: string, reason: string, now: number): number {
-    const ended = sids.filter((sid) => this.#o.store.end(sid, reason, now));
+  /** Ends live sessions (each is reported once, even when instances race to end it). */
+  async #end(sids: string[], userId: string, reason: string, now: number): Promise<number> {
+    const ended: string[] = [];
+    for (const sid of sids) if (await this.#o.store.end(sid, reason, now)) ended.push(sid);
+    return this.#ended(ended, userId, reason, now);
+  }
+
+  #ended(ended: string[], userId: string, reason: string, now: number): number {
     for (const sid of ended) this.#audit(userId, 'system', `session/${sid}`, 'auth.session-end', 'closed', 'server', now, reason);
     if (ended.length) this.#o.onEnded(ended, userId);
     return ended.length;
   }
 
-  #failed(user: UserRow | undefined, address: string, now: number, code: AuthErrorCode): AuthFailure {
+  async #failed(user: UserRow | undefined, address: string, now: number, code: AuthErrorCode): Promise<AuthFailure> {
     if (user) {
       const failures = user.failedAttempts + 1;
-      this.#o.store.updateUser(user.id, { failedAttempts: failures, lockedUntil: lockedUntil(failures, now) });
+      await this.#o.store.updateUser(user.id, { failedAttempts: failures, lockedUntil: lockedUntil(failures, now) });
     }
     return this.#fail(user ?? null, address, now, new AuthFailure(code, code === 'ERR_BAD_CREDENTIALS' ? 'wrong username or password' : code === 'ERR_MFA_REQUIRED' ? 'this role needs a second factor' : 'wrong or already used one-time code'));
   }

@@ -38,7 +38,7 @@ test('a third connection of the same user is refused until one closes; other use
   destroyAll(b);
   await waitFor(() => server.hub.connections === 1, 'the closed connection is gone');
   assert.is(await upgrade(room, await token({ doc: room, sub: 'dr-chen' })), 101);
-  const refused = [...server.audit.entries()].filter((e) => e.action === 'sync.open' && e.outcome === 'denied' && e.actor === 'unverified:dr-chen');
+  const refused = (await server.audit.list()).filter((e) => e.action === 'sync.open' && e.outcome === 'denied' && e.actor === 'unverified:dr-chen');
   assert.is(refused.length, 1);
   destroyAll(a);
 });

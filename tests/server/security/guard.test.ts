@@ -20,7 +20,7 @@ test.before(async () => {
 });
 test.after(async () => { await server.stop(); removeDir(dir); });
 
-const entries = () => [...server.audit.entries()];
+const entries = () => server.audit.list();
 
 test('API calls are audited with who, role, resource, action, outcome and address', async () => {
   const dr = await apiToken('dr-chen', 'clinician');
@@ -28,7 +28,7 @@ test('API calls are audited with who, role, resource, action, outcome and addres
   assert.is((await call(server.url, 'GET', `/api/visits/${v.id}`, await apiToken('pat-1', 'patient'))).status, 200);
   assert.is((await call(server.url, 'GET', `/api/visits/${v.id}/records`, await apiToken('nurse-1', 'nurse'))).status, 403);
   assert.is((await call(server.url, 'GET', `/api/visits/${v.id}`, 'not-a-token')).status, 401);
-  const es = entries();
+  const es = await entries();
   const created = es.find((e) => e.action === 'POST /api/visits');
   assert.ok(created);
   assert.is(created!.actor, 'dr-chen');
@@ -46,7 +46,7 @@ test('API calls are audited with who, role, resource, action, outcome and addres
   assert.not.match(JSON.stringify(es), /Zelda|Quartermaine/);
   // Calls to routes outside the RBAC route table are audited too, naming a verified caller.
   await call(server.url, 'GET', '/api/not-a-route/x', dr);
-  const other = entries().find((e) => e.resource === '/api/not-a-route/x');
+  const other = (await entries()).find((e) => e.resource === '/api/not-a-route/x');
   assert.equal([other?.actor, other?.role, other?.action, other?.outcome], ['dr-chen', 'clinician', 'GET', 'failed']);
 });
 
@@ -61,9 +61,9 @@ test('sync: opened, write refused, closed, and refused upgrades are audited; no 
   c.doc.getXmlFragment('body');
   c.doc.getText('draft').insert(0, 'Secret finding: xylophone lesion');
   p.doc.getMap('crafted').set('role', 'clinician');
-  await waitFor(() => entries().some((e) => e.action === 'sync.write' && e.actor === 'pat-1'), 'write refused entry');
+  await waitFor(async () => (await entries()).some((e) => e.action === 'sync.write' && e.actor === 'pat-1'), 'write refused entry');
   destroyAll(c, p);
-  await waitFor(() => entries().filter((e) => e.action === 'sync.close' && e.resource.startsWith(`visit/${v.id}/`)).length === 2, 'close entries');
+  await waitFor(async () => (await entries()).filter((e) => e.action === 'sync.close' && e.resource.startsWith(`visit/${v.id}/`)).length === 2, 'close entries');
   const refused = await new Promise<number>((resolve) => {
     const ws = new WebSocket(`ws://127.0.0.1:${server.port}/sync/${note}?token=${'x'.repeat(10)}`);
     ws.on('unexpected-response', (_q, r) => { resolve(r.statusCode ?? 0); ws.terminate(); });
@@ -76,15 +76,15 @@ test('sync: opened, write refused, closed, and refused upgrades are audited; no 
     ws.on('unexpected-response', () => { ws.terminate(); resolve(); });
     ws.on('error', () => {});
   });
-  const es = entries().filter((e) => e.resource === note || e.resource === room);
+  const es = (await entries()).filter((e) => e.resource === note || e.resource === room);
   const opened = es.find((e) => e.action === 'sync.open' && e.actor === 'dr-chen');
   assert.equal([opened?.role, opened?.outcome, opened?.detail, opened?.address], ['clinician', 'allowed', 'write', '127.0.0.1']);
   assert.is(es.find((e) => e.action === 'sync.open' && e.actor === 'pat-1')?.detail, 'read');
   assert.is(es.find((e) => e.action === 'sync.write')?.outcome, 'denied');
   assert.ok(es.some((e) => e.action === 'sync.open' && e.outcome === 'denied' && e.actor === 'anonymous' && e.detail === 'ERR_TOKEN_INVALID'));
   assert.ok(es.some((e) => e.action === 'sync.open' && e.outcome === 'denied' && e.actor === 'unverified:bill-1' && e.detail === 'ERR_FORBIDDEN'));
-  assert.not.match(JSON.stringify(entries()), /xylophone/);
-  const r = server.audit.verify();
+  assert.not.match(JSON.stringify(await entries()), /xylophone/);
+  const r = await server.audit.verify();
   assert.ok(r.ok);
 });
 
@@ -109,7 +109,7 @@ test('invite redemption (one-time codes) is rate limited per source address', as
     const statuses: number[] = [];
     for (let i = 0; i < 7; i++) statuses.push((await call(s.url, 'POST', '/api/invites/redeem', null, { token: 'x'.repeat(43), code: '123456', displayName: 'Guess' })).status);
     assert.equal(statuses, [404, 404, 404, 404, 404, 429, 429]);
-    assert.ok([...s.audit.entries()].some((e) => e.action === 'POST /api/invites/redeem' && e.detail === '429'));
+    assert.ok((await s.audit.list()).some((e) => e.action === 'POST /api/invites/redeem' && e.detail === '429'));
   } finally {
     await s.stop();
     removeDir(d);

@@ -173,7 +173,7 @@ test('every role × document kind × visit state (open, ended)', async () => {
       const status = await upgrade(doc, await token({ doc, sub: sub(role), role, access: 'write' }));
       let got: DocWant = 'none';
       if (status === 101) {
-        const entry = [...server.audit.entries()].reverse().find((e) => e.resource === doc && e.actor === sub(role) && e.action === 'sync.open');
+        const entry = (await server.audit.list()).reverse().find((e) => e.resource === doc && e.actor === sub(role) && e.action === 'sync.open');
         got = (entry?.detail as DocWant | undefined) ?? 'none';
       } else if (status !== 403) results.push(`${role} ${key}: unexpected status ${status}`);
       if (got !== wants[i]) results.push(`${role} ${key}: expected ${wants[i]}, got ${got}`);

@@ -2,7 +2,8 @@
  * Sessions against a real server: MFA sign-in over HTTP with a hardened cookie, cookie-authenticated
  * API calls, sync tokens derived from the session, and live sync connections closed with 4005
  * when the user is revoked, signs out everywhere, or goes idle. Tampered, expired and cross-visit
- * tokens are refused; a crafted sync message cannot escalate a role.
+ * tokens are refused; a crafted sync message cannot escalate a role. Runs with the accounts,
+ * sessions and audit log on SQLite, then on Postgres (DATABASE_URL).
  */
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
@@ -12,36 +13,39 @@ import type { RunningServer } from '../../../server/app.ts';
 import { CloseCode } from '../../../server/sync/close-codes.ts';
 import { totpCode } from '../../../server/security/auth/totp.ts';
 import { destroyAll, provider, removeDir, startTestServer, synced, tempDir, token, TEST_SECRET, waitFor } from '../../helpers/server.ts';
-import { apiToken, call, visitBody } from '../../helpers/api.ts';
+import { apiToken, call, cookieCall, signIn, visitBody } from '../../helpers/api.ts';
+import { createTestDatabase } from '../../helpers/pg.ts';
 
-const test = suite('sessions end to end');
 const PW = 'a long enough password 1';
+
+for (const backend of ['sqlite', 'postgres'] as const) {
+const test = suite(`sessions end to end (${backend})`);
 let dir = '';
 let server: RunningServer;
 let admin = '';
+const dbs: { drop(): Promise<void> }[] = [];
+
+/** Server settings for this backend: on Postgres, a fresh database. */
+async function storage(): Promise<Record<string, string>> {
+  if (backend === 'sqlite') return {};
+  const db = await createTestDatabase();
+  dbs.push(db);
+  return { DATABASE_URL: db.url };
+}
 
 test.before(async () => {
   dir = tempDir('rounds-sessions-');
-  server = await startTestServer(dir, { ROUNDS_SESSION_SWEEP_MS: '100' });
+  server = await startTestServer(dir, { ROUNDS_SESSION_SWEEP_MS: '100', ...(await storage()) });
   admin = await apiToken('ops-1', 'admin');
 });
-test.after(async () => { await server.stop(); removeDir(dir); });
+test.after(async () => {
+  await server.stop();
+  removeDir(dir);
+  for (const db of dbs) await db.drop();
+});
 
-async function login(body: Record<string, unknown>, base = server.url): Promise<{ status: number; json: any; cookie: string | null; setCookie: string }> {
-  const res = await fetch(`${base}/api/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
-  const setCookie = res.headers.get('set-cookie') ?? '';
-  return { status: res.status, json: await res.json(), cookie: /rounds_session=([^;]+)/.exec(setCookie)?.[1] ?? null, setCookie };
-}
-
-async function withCookie(cookie: string, method: string, path: string, body?: unknown, base = server.url) {
-  const res = await fetch(base + path, {
-    method,
-    headers: { cookie: `rounds_session=${cookie}`, ...(body !== undefined ? { 'content-type': 'application/json' } : {}) },
-    ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
-  });
-  const text = await res.text();
-  return { status: res.status, json: text ? JSON.parse(text) : null };
-}
+const login = (body: Record<string, unknown>, base = server.url) => signIn(base, body);
+const withCookie = (cookie: string, method: string, path: string, body?: unknown, base = server.url) => cookieCall(base, cookie, method, path, body);
 
 function closeCode(p: ReturnType<typeof provider>): Promise<number> {
   return new Promise((resolve) => p.on('connection-close', (e: any) => { if (e) resolve(e.code); }));
@@ -87,7 +91,7 @@ test('MFA sign-in sets a hardened cookie; the session works for the API and deri
   assert.is(await upgrade(note, st.json.token), 401, 'the session-bound token is dead');
   const bearer = await token({ doc: 'api', sub: userId, role: 'clinician' });
   assert.is((await call(server.url, 'GET', `/api/visits/${v.json.id}`, bearer)).status, 403, 'revoked account: even an operator-minted token');
-  assert.ok(server.audit.verify().ok);
+  assert.ok((await server.audit.verify()).ok);
 });
 
 test('sign out everywhere closes every live connection of the user with 4005', async () => {
@@ -110,7 +114,7 @@ test('sign out everywhere closes every live connection of the user with 4005', a
 
 test('an idle session ends on its own and its connection closes with 4005 within seconds', async () => {
   const d2 = tempDir('rounds-sessions-idle-');
-  const s2 = await startTestServer(d2, { ROUNDS_SESSION_IDLE_S: '1', ROUNDS_SESSION_SWEEP_MS: '100' });
+  const s2 = await startTestServer(d2, { ROUNDS_SESSION_IDLE_S: '1', ROUNDS_SESSION_SWEEP_MS: '100', ...(await storage()) });
   try {
     await call(s2.url, 'POST', '/api/admin/users', admin, { username: 'obs-idle', role: 'observer', password: PW });
     const a = await login({ username: 'obs-idle', password: PW }, s2.url);
@@ -124,7 +128,7 @@ test('an idle session ends on its own and its connection closes with 4005 within
     p.shouldConnect = false;
     destroyAll(p);
     assert.is((await withCookie(a.cookie!, 'GET', '/api/auth/session', undefined, s2.url)).status, 401);
-    assert.ok([...s2.audit.entries()].some((e) => e.action === 'auth.session-end' && e.detail === 'idle'));
+    assert.ok((await s2.audit.list()).some((e) => e.action === 'auth.session-end' && e.detail === 'idle'));
   } finally {
     await s2.stop();
     removeDir(d2);
@@ -169,7 +173,7 @@ test('a crafted sync message from a read-only connection changes nothing', async
   pat.doc.getMap('meta').set('status', 'closed');
   pat.doc.getMap('roles').set('pat-1', 'clinician');
   pat.awareness.setLocalStateField('user', { role: 'clinician' });
-  await waitFor(() => [...server.audit.entries()].some((e) => e.action === 'sync.write' && e.resource === room), 'write refused');
+  await waitFor(async () => (await server.audit.list()).some((e) => e.action === 'sync.write' && e.resource === room), 'write refused');
   const check = provider(server.port, room, await token({ doc: room, sub: 'dr-chen' }));
   await synced(check);
   assert.is(check.doc.getMap('roles').size, 0);
@@ -179,3 +183,4 @@ test('a crafted sync message from a read-only connection changes nothing', async
 });
 
 test.run();
+}

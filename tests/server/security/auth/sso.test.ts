@@ -125,7 +125,7 @@ test('a user whose groups map to no role is refused; so is a callback not bound 
   const unbound = await ssoBrowser({ bindState: false });
   assert.is(unbound.status, 400);
   assert.is(unbound.json.error.code, 'ERR_SSO_STATE');
-  const entries = [...rounds.audit.entries()].filter((x) => x.action === 'GET /api/auth/sso/callback');
+  const entries = (await rounds.audit.list()).filter((x) => x.action === 'GET /api/auth/sso/callback');
   assert.ok(entries.some((x) => x.outcome === 'denied' && x.detail === '403'));
 });
 
