@@ -17,3 +17,6 @@ export const PLAIN_CODEC: BytesCodec = {
   sealText: (_c, p) => p,
   openText: (_c, s) => s,
 };
+
+/** The text half of a codec: what repositories storing sealed JSON text need (a BytesCodec fits). */
+export type TextCodec = Pick<BytesCodec, 'sealText' | 'openText'>;

@@ -2,8 +2,14 @@
 import type { Logger } from 'pino';
 import type { Router } from '../http/router.ts';
 import type { SqliteHandle } from '../../db/sqlite/connection.ts';
-import { SqliteEhrRepository, type TextCodec } from '../../db/sqlite/ehr/repo.ts';
+import type { PgHandle } from '../../db/pg/connection.ts';
+import type { TextCodec } from '../../db/codec.ts';
+import type { EhrRepository } from '../../db/ehr-repo.ts';
+import type { OutboxQueue } from '../../db/outbox-queue.ts';
+import { SqliteEhrRepository } from '../../db/sqlite/ehr/repo.ts';
 import { SqliteOutboxQueue } from '../../db/sqlite/ehr/outbox-queue.ts';
+import { PgEhrRepository } from '../../db/pg/ehr/repo.ts';
+import { PgOutboxQueue } from '../../db/pg/ehr/outbox-queue.ts';
 import type { VisitService } from '../services/visits.ts';
 import { registerEhr } from './routes.ts';
 import { EhrService, type PhiAudit } from './service.ts';
@@ -14,6 +20,8 @@ import { WritebackWorker } from './writeback.ts';
 export interface EhrDeps {
   router: Router;
   sqlite: SqliteHandle;
+  /** With Postgres, EHR state and the write-back queue live there (the outbox visit close writes to), shared by every instance. */
+  pg?: PgHandle | null;
   settings: EhrSettings;
   visits: VisitService;
   secret: Uint8Array;
@@ -25,9 +33,22 @@ export interface EhrDeps {
   codec?: TextCodec;
 }
 
+/**
+ * A Postgres claim must outlast one delivery: each entry of a bundle is a search and maybe a
+ * create, each bounded by the request timeout. A bundle has a handful of entries; 30 timeouts
+ * (5 minutes at the default 10 s) leaves a wide margin.
+ */
+export const leaseMs = (timeoutMs: number): number => 30 * timeoutMs;
+
+function stores(d: EhrDeps): { repo: EhrRepository; outbox: OutboxQueue } {
+  if (d.pg) {
+    return { repo: new PgEhrRepository(d.pg, d.codec), outbox: new PgOutboxQueue(d.pg, d.codec, { leaseMs: leaseMs(d.settings.writeback?.timeoutMs ?? 10_000) }) };
+  }
+  return { repo: new SqliteEhrRepository(d.sqlite, d.codec), outbox: new SqliteOutboxQueue(d.sqlite, d.codec) };
+}
+
 export function startEhr(d: EhrDeps): { worker: WritebackWorker | null; stop(): Promise<void> } {
-  const repo = new SqliteEhrRepository(d.sqlite, d.codec);
-  const outbox = new SqliteOutboxQueue(d.sqlite, d.codec);
+  const { repo, outbox } = stores(d);
   const s = d.settings.smart;
   const smart = s ? new SmartClient(s, repo, () => s.redirectUri ?? `${d.publicUrl()}/smart/callback`) : null;
   const service = new EhrService({ repo, smart, visits: d.visits, secret: d.secret, audit: d.audit, sessionTokenTtlS: s?.sessionTokenTtlS ?? 900 });

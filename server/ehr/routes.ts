@@ -13,7 +13,7 @@ import { errorJson, json, type HttpRequest, type HttpResponse } from '../http/ty
 import { authenticate } from '../api/auth.ts';
 import { isRoundsError } from '../errors.ts';
 import { DomainFailure } from '../services/visits.ts';
-import type { SqliteOutboxQueue, OutboxStatus } from '../../db/sqlite/ehr/outbox-queue.ts';
+import type { OutboxQueue, OutboxStatus } from '../../db/outbox-queue.ts';
 import { EhrError } from './errors.ts';
 import type { EhrService } from './service.ts';
 import type { SmartClient } from './smart.ts';
@@ -21,7 +21,7 @@ import type { SmartClient } from './smart.ts';
 export interface EhrRouteDeps {
   service: EhrService;
   smart: SmartClient | null;
-  outbox: SqliteOutboxQueue;
+  outbox: OutboxQueue;
   secret: Uint8Array;
   logger: Logger;
   now?: () => Date;
@@ -71,13 +71,13 @@ export function registerEhr(router: Router, d: EhrRouteDeps): void {
       const status = req.query.get('status');
       if (status !== null && !(STATUSES as readonly string[]).includes(status)) throw new EhrError('ERR_SMART_BAD_REQUEST', `status must be one of ${STATUSES.join(', ')}`);
       const visitId = req.query.get('visit');
-      return json(200, { entries: d.outbox.list({ ...(status ? { status: status as OutboxStatus } : {}), ...(visitId ? { visitId } : {}) }) });
+      return json(200, { entries: await d.outbox.list({ ...(status ? { status: status as OutboxStatus } : {}), ...(visitId ? { visitId } : {}) }) });
     }))
     .on('POST', '/api/outbox/:id/retry', wrap(async (req, p) => {
       await admin(req);
       const id = Number(p.id);
-      if (!Number.isSafeInteger(id) || !d.outbox.get(id)) throw new EhrError('ERR_OUTBOX_NOT_FOUND', 'no such outbox entry');
-      if (!d.outbox.requeue(id, now().getTime())) throw new EhrError('ERR_OUTBOX_NOT_RETRYABLE', 'only parked or delivered entries can be retried');
+      if (!Number.isSafeInteger(id) || !(await d.outbox.get(id))) throw new EhrError('ERR_OUTBOX_NOT_FOUND', 'no such outbox entry');
+      if (!(await d.outbox.requeue(id, now().getTime()))) throw new EhrError('ERR_OUTBOX_NOT_RETRYABLE', 'only parked or delivered entries can be retried');
       return json(202, { id, status: 'pending' });
     }));
 }

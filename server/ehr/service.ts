@@ -5,7 +5,7 @@
  * and every read is audited (who, when, which resource, which action, outcome).
  */
 import type { AllergyIntolerance, Condition, Encounter, MedicationRequest, Patient, Practitioner } from '@medplum/fhirtypes';
-import type { SqliteEhrRepository, EhrSession } from '../../db/sqlite/ehr/repo.ts';
+import type { EhrRepository, EhrSession } from '../../db/ehr-repo.ts';
 import type { VisitService, Caller } from '../services/visits.ts';
 import { mintToken } from '../auth/tokens.ts';
 import { EhrError } from './errors.ts';
@@ -19,7 +19,7 @@ export interface PhiAudit {
 }
 
 export interface EhrServiceOptions {
-  repo: SqliteEhrRepository;
+  repo: EhrRepository;
   smart: SmartClient | null;
   visits: VisitService;
   secret: Uint8Array;
@@ -53,7 +53,7 @@ export class EhrService {
     const user = parseFhirUser(ctx.fhirUser);
     if (!user || user.type !== 'Practitioner') throw new EhrError('ERR_SMART_USER_UNSUPPORTED', 'Rounds launches for practitioners; the EHR user is not a Practitioner');
     const client = new FhirClient({ baseUrl: ctx.iss, token: ctx.accessToken });
-    let visitId = ctx.encounter ? this.o.repo.visitForEncounter(ctx.iss, ctx.encounter) : null;
+    let visitId = ctx.encounter ? await this.o.repo.visitForEncounter(ctx.iss, ctx.encounter) : null;
     let created = false;
     if (!visitId) {
       const patient = await client.read<Patient>('Patient', ctx.patient);
@@ -61,7 +61,7 @@ export class EhrService {
       const practitioner = await client.read<Practitioner>('Practitioner', user.id).catch(() => null);
       const body = visitBodyFromEhr({ iss: ctx.iss, patient, encounter, practitioner: { id: user.id, resource: practitioner }, now });
       const visit = await this.o.visits.create(body, { sub: user.id, role: 'clinician' }, now);
-      visitId = ctx.encounter ? this.o.repo.linkEncounter(ctx.iss, ctx.encounter, visit.id) : visit.id;
+      visitId = ctx.encounter ? await this.o.repo.linkEncounter(ctx.iss, ctx.encounter, visit.id) : visit.id;
       created = visitId === visit.id;
     }
     if (!created) {
@@ -70,7 +70,7 @@ export class EhrService {
         throw new EhrError('ERR_SMART_CONTEXT_MISSING', 'the launch patient is not the patient of the visit linked to this encounter');
       }
     }
-    this.o.repo.saveSession({
+    await this.o.repo.saveSession({
       visitId, iss: ctx.iss, patientId: ctx.patient, encounterId: ctx.encounter, fhirUser: ctx.fhirUser, scope: ctx.scope,
       accessToken: ctx.accessToken, refreshToken: ctx.refreshToken, expiresAt: ctx.expiresAt, smartConfig: JSON.stringify(ctx.smartConfig), createdAt: now.getTime(),
     });
@@ -91,7 +91,7 @@ export class EhrService {
       throw new EhrError('ERR_FORBIDDEN', 'only clinical roles see the patient context');
     }
     await this.o.visits.get(visitId, caller);
-    const session = this.o.repo.latestSession(visitId);
+    const session = await this.o.repo.latestSession(visitId);
     if (!session) throw new EhrError('ERR_SMART_NO_SESSION', 'this visit was not launched from an EHR');
     const p = session.patientId;
     try {
@@ -119,7 +119,7 @@ export class EhrService {
     const renew = async () => {
       if (!this.o.smart) throw new EhrError('ERR_SMART_SESSION_EXPIRED', 'the EHR session expired; launch again from the EHR');
       const t = await this.o.smart.refresh(s.iss, JSON.parse(s.smartConfig) as SmartConfiguration, s.refreshToken, now.getTime());
-      this.o.repo.updateTokens(s.id, s.visitId, t);
+      await this.o.repo.updateTokens(s.id, s.visitId, t);
       token = t.accessToken;
     };
     if (s.expiresAt !== null && s.expiresAt <= now.getTime()) await renew();

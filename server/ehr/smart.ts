@@ -9,7 +9,7 @@
 import * as oidc from 'openid-client';
 import { EhrError } from './errors.ts';
 import type { SmartSettings } from './settings.ts';
-import type { SqliteEhrRepository } from '../../db/sqlite/ehr/repo.ts';
+import type { EhrRepository } from '../../db/ehr-repo.ts';
 
 export interface SmartConfiguration {
   issuer?: string;
@@ -38,7 +38,7 @@ export interface LaunchContext {
 export class SmartClient {
   constructor(
     private readonly s: SmartSettings,
-    private readonly repo: SqliteEhrRepository,
+    private readonly repo: EhrRepository,
     private readonly redirectUri: () => string,
   ) {}
 
@@ -75,7 +75,7 @@ export class SmartClient {
     const config = this.#config(iss, smartConfig);
     const state = oidc.randomState();
     const codeVerifier = oidc.randomPKCECodeVerifier();
-    this.repo.saveLaunch({ state, iss, codeVerifier, smartConfig: JSON.stringify(smartConfig), kind, createdAt: nowMs, expiresAt: nowMs + this.s.launchTtlMs });
+    await this.repo.saveLaunch({ state, iss, codeVerifier, smartConfig: JSON.stringify(smartConfig), kind, createdAt: nowMs, expiresAt: nowMs + this.s.launchTtlMs });
     const url = oidc.buildAuthorizationUrl(config, {
       response_type: 'code',
       redirect_uri: this.redirectUri(),
@@ -93,7 +93,7 @@ export class SmartClient {
   async complete(query: URLSearchParams, nowMs: number): Promise<LaunchContext> {
     const state = query.get('state');
     if (!state) throw new EhrError('ERR_SMART_BAD_REQUEST', 'the callback has no state');
-    const launch = this.repo.takeLaunch(state);
+    const launch = await this.repo.takeLaunch(state);
     if (!launch) throw new EhrError('ERR_SMART_STATE_UNKNOWN', 'unknown or already used launch state (no PKCE verifier for it); start the launch again');
     if (launch.expiresAt <= nowMs) throw new EhrError('ERR_SMART_STATE_EXPIRED', 'the launch took too long; start it again');
     const error = query.get('error');

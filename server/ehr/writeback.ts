@@ -4,11 +4,13 @@
  * marked delivered; a retryable failure (EHR down, timeout, 5xx) is tried again after an
  * exponential backoff; a row that fails for good, or `maxAttempts` times, is parked for an
  * operator, who can requeue it (POST /api/outbox/:id/retry). Re-sending a delivered row creates
- * nothing new.
+ * nothing new. The queue is SQLite's or Postgres' (db/outbox-queue.ts); on Postgres several
+ * instances run this worker on one outbox, and rows are claimed one at a time so that a claim
+ * (a lease there) covers one delivery and the instances share the work.
  */
 import type { Logger } from 'pino';
 import type { Bundle } from '@medplum/fhirtypes';
-import type { SqliteOutboxQueue, OutboxRow } from '../../db/sqlite/ehr/outbox-queue.ts';
+import type { OutboxQueue, OutboxRow } from '../../db/outbox-queue.ts';
 import { deliverBundle } from './deliver.ts';
 import { EhrError } from './errors.ts';
 import { FhirClient } from './fhir-client.ts';
@@ -30,27 +32,33 @@ export function backoffMs(attempts: number, baseMs: number, maxMs: number): numb
 }
 
 export const OUTBOX_KIND = 'fhir-bundle';
+/** Rows one pass delivers at most. */
+const PASS_LIMIT = 20;
 
 export class WritebackWorker {
   readonly #client: FhirClient;
   #timer: NodeJS.Timeout | null = null;
   #running: Promise<number> | null = null;
+  #stopped = false;
 
-  constructor(private readonly queue: SqliteOutboxQueue, private readonly s: WritebackSettings, private readonly logger: Logger) {
+  constructor(private readonly queue: OutboxQueue, private readonly s: WritebackSettings, private readonly logger: Logger) {
     this.#client = new FhirClient({ baseUrl: s.fhirUrl, ...(s.bearerToken ? { token: s.bearerToken } : {}), timeoutMs: s.timeoutMs });
   }
 
   start(): void {
-    this.queue.recoverStale();
     const tick = () => {
+      if (this.#stopped) return;
       this.runOnce().catch((e) => this.logger.error({ err: (e as Error)?.name }, 'write-back pass failed')).finally(() => {
-        if (this.#timer) this.#timer = setTimeout(tick, this.s.intervalMs).unref();
+        if (!this.#stopped) this.#timer = setTimeout(tick, this.s.intervalMs).unref();
       });
     };
-    this.#timer = setTimeout(tick, 0).unref();
+    this.#timer = setTimeout(() => {
+      this.queue.recoverStale().catch((e) => this.logger.error({ err: (e as Error)?.name }, 'write-back recovery failed')).finally(tick);
+    }, 0).unref();
   }
 
   async stop(): Promise<void> {
+    this.#stopped = true;
     if (this.#timer) clearTimeout(this.#timer);
     this.#timer = null;
     await this.#running?.catch(() => 0);
@@ -64,7 +72,9 @@ export class WritebackWorker {
 
   async #pass(now: () => number): Promise<number> {
     let delivered = 0;
-    for (const row of this.queue.claimDue(OUTBOX_KIND, now(), 20)) {
+    for (let i = 0; i < PASS_LIMIT && !this.#stopped; i++) {
+      const [row] = await this.queue.claimDue(OUTBOX_KIND, now(), 1);
+      if (!row) break;
       if (await this.#deliver(row, now)) delivered++;
     }
     return delivered;
@@ -75,20 +85,26 @@ export class WritebackWorker {
     try {
       const { bundle } = row.payload as { bundle: Bundle };
       const entries = await deliverBundle(bundle, this.#client, { charges: this.s.charges });
-      this.queue.delivered(row.id, attempts);
+      if (!(await this.queue.delivered(row, attempts))) return this.#lost(row);
       this.logger.info({ outbox: row.id, visit: row.visitId, created: entries.filter((e) => e.created).length, found: entries.filter((e) => !e.created).length }, 'write-back delivered');
       return true;
     } catch (e) {
       const err = e instanceof EhrError ? e : new EhrError('ERR_EHR_REJECTED', 'the bundle could not be delivered', false, { cause: e });
       const reason = `${err.code}: ${err.message}`;
       if (err.retryable && attempts < this.s.maxAttempts) {
-        this.queue.retryLater(row.id, attempts, now() + backoffMs(attempts, this.s.backoffBaseMs, this.s.backoffMaxMs), reason);
+        if (!(await this.queue.retryLater(row, attempts, now() + backoffMs(attempts, this.s.backoffBaseMs, this.s.backoffMaxMs), reason))) return this.#lost(row);
         this.logger.warn({ outbox: row.id, attempts, code: err.code }, 'write-back will retry');
       } else {
-        this.queue.park(row.id, attempts, reason);
+        if (!(await this.queue.park(row, attempts, reason))) return this.#lost(row);
         this.logger.error({ outbox: row.id, attempts, code: err.code }, 'write-back parked for an operator');
       }
       return false;
     }
+  }
+
+  /** The claim ran out and another worker took the row over: its outcome stands, not ours. */
+  #lost(row: OutboxRow): false {
+    this.logger.warn({ outbox: row.id }, 'write-back claim expired before it was acknowledged');
+    return false;
   }
 }

@@ -4,6 +4,7 @@
  */
 import { z } from 'zod';
 import { US_STATES } from '../visits/model.ts';
+import type { TextCodec } from '../../db/codec.ts';
 
 const text = (max: number) => z.string().trim().max(max);
 
@@ -32,6 +33,18 @@ export interface IntakeRepository {
   /** Stores the answers, replacing an earlier submission by the same patient for the same visit. */
   put(record: IntakeRecord): Promise<void>;
   get(visitId: string, patientId: string): Promise<IntakeRecord | null>;
+}
+
+/** The answers are PHI: sealed by the codec under `intake:<visitId>:<patientId>` on every engine. */
+export const intakeContext = (visitId: string, patientId: string): string => `intake:${visitId}:${patientId}`;
+
+export function sealIntake(codec: TextCodec, r: IntakeRecord): string {
+  return codec.sealText(intakeContext(r.visitId, r.patientId), JSON.stringify(r.answers));
+}
+
+export function openIntake(codec: TextCodec, row: { visitId: string; patientId: string; data: string; submittedAt: string }): IntakeRecord {
+  const answers = JSON.parse(codec.openText(intakeContext(row.visitId, row.patientId), row.data)) as IntakeAnswers;
+  return { visitId: row.visitId, patientId: row.patientId, answers, submittedAt: row.submittedAt };
 }
 
 export type ParseResult = { ok: true; value: IntakeAnswers } | { ok: false; fields: { path: string; message: string }[] };

@@ -15,7 +15,7 @@ import { json, type HttpRequest, type HttpResponse } from '../http/types.ts';
 import { authenticate } from '../api/auth.ts';
 import { isRoundsError } from '../errors.ts';
 import { DomainFailure, type VisitService } from '../services/visits.ts';
-import type { SqliteSchedulingRepository } from '../../db/sqlite/scheduling/repo.ts';
+import type { SchedulingRepository } from '../../db/scheduling-repo.ts';
 import {
   SchedulingError, assertChangeAllowed, newAppointment, parseBooking, parseChange, parseSchedule, parseSlot, parseSlotQuery,
   type Appointment,
@@ -25,7 +25,7 @@ import { checkInVisitBody } from './check-in.ts';
 import type { PhiAudit } from '../ehr/service.ts';
 
 export interface SchedulingDeps {
-  repo: SqliteSchedulingRepository;
+  repo: SchedulingRepository;
   visits: VisitService;
   secret: Uint8Array;
   systemBase: string;
@@ -83,8 +83,8 @@ export function registerScheduling(router: Router, d: SchedulingDeps): void {
   };
   const forbidden = (msg: string) => new SchedulingError('ERR_SCHED_FORBIDDEN', msg);
   const mayActFor = (c: { sub: string; role: string }, patientId: string) => STAFF.has(c.role) || (c.role === 'patient' && c.sub === patientId);
-  const appointment = (id: string, c: { sub: string; role: string }) => {
-    const found = d.repo.getAppointment(id);
+  const appointment = async (id: string, c: { sub: string; role: string }) => {
+    const found = await d.repo.getAppointment(id);
     if (!found || !mayActFor(c, found.appointment.patient.id)) throw new SchedulingError('ERR_SCHED_NOT_FOUND', 'no such appointment');
     return found;
   };
@@ -95,18 +95,18 @@ export function registerScheduling(router: Router, d: SchedulingDeps): void {
       const c = await caller(req);
       if (!SCHEDULERS.has(c.role)) throw forbidden('only clinicians and admins create schedules');
       const s = parseSchedule(fhirBody(req), `sch-${randomUUID()}`);
-      d.repo.createSchedule(s);
+      await d.repo.createSchedule(s);
       return fhir(201, toFhirSchedule(s, o), { location: `${o.publicUrl}/fhir/Schedule/${s.id}` });
     }))
     .on('GET', '/fhir/Schedule', wrap(async (req) => {
       await caller(req);
       const actor = req.query.get('actor');
-      const list = d.repo.listSchedules().filter((s) => !actor || s.actors.some((a) => `${a.kind}/${a.id}` === actor));
+      const list = (await d.repo.listSchedules()).filter((s) => !actor || s.actors.some((a) => `${a.kind}/${a.id}` === actor));
       return fhir(200, searchset(list.map((s) => toFhirSchedule(s, o)), o, `${o.publicUrl}/fhir/Schedule`));
     }))
     .on('GET', '/fhir/Schedule/:id', wrap(async (req, p) => {
       await caller(req);
-      const s = d.repo.getSchedule(p.id!);
+      const s = await d.repo.getSchedule(p.id!);
       if (!s) throw new SchedulingError('ERR_SCHED_NOT_FOUND', 'no such schedule');
       return fhir(200, toFhirSchedule(s, o));
     }))
@@ -114,18 +114,18 @@ export function registerScheduling(router: Router, d: SchedulingDeps): void {
       const c = await caller(req);
       if (!SCHEDULERS.has(c.role)) throw forbidden('only clinicians and admins create slots');
       const s = parseSlot(fhirBody(req), `slot-${randomUUID()}`);
-      if (!d.repo.getSchedule(s.scheduleId)) throw new SchedulingError('ERR_SCHED_NOT_FOUND', 'no such schedule');
-      d.repo.createSlot(s);
+      if (!(await d.repo.getSchedule(s.scheduleId))) throw new SchedulingError('ERR_SCHED_NOT_FOUND', 'no such schedule');
+      await d.repo.createSlot(s);
       return fhir(201, toFhirSlot(s, o), { location: `${o.publicUrl}/fhir/Slot/${s.id}` });
     }))
     .on('GET', '/fhir/Slot', wrap(async (req) => {
       await caller(req);
-      const slots = d.repo.searchSlots(parseSlotQuery(req.query));
+      const slots = await d.repo.searchSlots(parseSlotQuery(req.query));
       return fhir(200, searchset(slots.map((s) => toFhirSlot(s, o)), o, `${o.publicUrl}/fhir/Slot?${req.query}`));
     }))
     .on('GET', '/fhir/Slot/:id', wrap(async (req, p) => {
       await caller(req);
-      const s = d.repo.getSlot(p.id!);
+      const s = await d.repo.getSlot(p.id!);
       if (!s) throw new SchedulingError('ERR_SCHED_NOT_FOUND', 'no such slot');
       return fhir(200, toFhirSlot(s, o));
     }))
@@ -134,8 +134,7 @@ export function registerScheduling(router: Router, d: SchedulingDeps): void {
       const booking = parseBooking(fhirBody(req));
       if (!mayActFor(c, booking.patient.id)) throw forbidden('a patient books for themselves only');
       const at = now();
-      const a = d.repo.book((slot) => {
-        const schedule = d.repo.getSchedule(slot.scheduleId);
+      const a = await d.repo.book((slot, schedule) => {
         if (!schedule) throw new SchedulingError('ERR_SCHED_NOT_FOUND', 'the slot has no schedule');
         return newAppointment(booking, slot, schedule, `appt-${randomUUID()}`, at);
       }, booking.slotId);
@@ -144,21 +143,21 @@ export function registerScheduling(router: Router, d: SchedulingDeps): void {
     }))
     .on('GET', '/fhir/Appointment/:id', wrap(async (req, p) => {
       const c = await caller(req);
-      const a = appointment(p.id!, c).appointment;
+      const a = (await appointment(p.id!, c)).appointment;
       audit(req, c, a.id, 'read appointment');
       return fhir(200, toFhirAppointment(a, o));
     }))
     .on('PUT', '/fhir/Appointment/:id', wrap(async (req, p) => {
       const c = await caller(req);
-      const { appointment: cur, version } = appointment(p.id!, c);
+      const { appointment: cur, version } = await appointment(p.id!, c);
       const change = parseChange(cur, fhirBody(req));
       assertChangeAllowed(cur, change);
       let next: Appointment = cur;
       if (change.type === 'cancel') {
         next = { ...cur, status: 'cancelled', ...(change.reason ? { cancelationReason: change.reason } : {}) };
-        if (!d.repo.cancel(next, version)) throw new SchedulingError('ERR_SCHED_ILLEGAL_CHANGE', 'the appointment changed concurrently; retry');
+        if (!(await d.repo.cancel(next, version))) throw new SchedulingError('ERR_SCHED_ILLEGAL_CHANGE', 'the appointment changed concurrently; retry');
       } else if (change.type === 'reschedule') {
-        next = d.repo.reschedule(cur, version, (slot) => {
+        next = await d.repo.reschedule(cur, version, (slot) => {
           if (slot.scheduleId !== cur.scheduleId) throw new SchedulingError('ERR_SCHED_INVALID', 'reschedule within the same schedule');
           return { ...cur, slotId: slot.id, start: slot.start, end: slot.end };
         }, change.slotId);
@@ -168,23 +167,23 @@ export function registerScheduling(router: Router, d: SchedulingDeps): void {
     }))
     .on('POST', '/api/appointments/:id/check-in', wrap(async (req, p) => {
       const c = await caller(req);
-      const { appointment: cur, version } = appointment(p.id!, c);
+      const { appointment: cur, version } = await appointment(p.id!, c);
       if (cur.status !== 'booked') throw new SchedulingError('ERR_SCHED_ILLEGAL_CHANGE', `a ${cur.status} appointment cannot be checked in`);
       const at = now();
       const body = checkInVisitBody(cur, fhirBody(req));
       // Claim the check-in first (CAS), so two concurrent check-ins cannot both create a visit.
       const arrived: Appointment = { ...cur, status: 'arrived' };
-      if (!d.repo.update(arrived, version)) throw new SchedulingError('ERR_SCHED_ILLEGAL_CHANGE', 'the appointment changed concurrently; retry');
+      if (!(await d.repo.update(arrived, version))) throw new SchedulingError('ERR_SCHED_ILLEGAL_CHANGE', 'the appointment changed concurrently; retry');
       let visit;
       try {
         // Created on behalf of the scheduled clinicians (VisitService lets clinicians create visits).
         visit = await d.visits.create(body, { sub: 'scheduling', role: 'clinician' }, at);
       } catch (e) {
-        d.repo.update(cur, version + 1);
+        await d.repo.update(cur, version + 1);
         throw e;
       }
       const next: Appointment = { ...arrived, visitId: visit.id };
-      d.repo.update(next, version + 1);
+      await d.repo.update(next, version + 1);
       const checkedIn = await d.visits.command(visit.id, { type: 'checkIn', participantId: cur.patient.id, displayName: body.patients[0]!.displayName }, { sub: cur.patient.id, role: 'patient' }, at);
       audit(req, c, cur.id, 'check in appointment');
       return json(200, { visitId: visit.id, visitStatus: checkedIn.status, appointment: toFhirAppointment(next, o) });

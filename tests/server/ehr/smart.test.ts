@@ -75,7 +75,7 @@ test('EHR launch: PKCE code flow with launch context opens the visit for the enc
   assert.is(again.status, 200);
   assert.is(again.json.visitId, r.json.visitId);
   assert.is(again.json.created, false);
-  const launches = [...server.audit.entries()].filter((e) => e.action === 'smart ehr launch' && e.resource.startsWith(`visit/${r.json.visitId} `));
+  const launches = (await server.audit.list()).filter((e) => e.action === 'smart ehr launch' && e.resource.startsWith(`visit/${r.json.visitId} `));
   assert.equal(launches.map((e) => e.detail), ['visit created', 'visit opened'], 'launches are audited');
 });
 
@@ -139,7 +139,7 @@ test('patient context for clinical roles only; audited; an expired EHR token is 
   }
   const nurse = await call(server.url, 'GET', path, await apiToken('rn-1', 'nurse'));
   assert.is(nurse.status, 200);
-  const entries = [...server.audit.entries()].filter((e) => e.action === 'read patient-context');
+  const entries = (await server.audit.list()).filter((e) => e.action === 'read patient-context');
   assert.ok(entries.some((e) => e.actor === 'rn-1' && e.outcome === 'allowed' && e.resource.includes(`Patient/${patientId}`)));
   assert.ok(entries.some((e) => e.role === 'billing' && e.outcome === 'denied'));
 

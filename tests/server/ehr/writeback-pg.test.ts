@@ -1,0 +1,4 @@
+import { POSTGRES } from '../../helpers/backend.ts';
+import { writebackContract } from './writeback.contract.ts';
+
+writebackContract(POSTGRES);

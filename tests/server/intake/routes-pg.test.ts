@@ -1,0 +1,4 @@
+import { POSTGRES } from '../../helpers/backend.ts';
+import { intakeRoutesContract } from './routes.contract.ts';
+
+intakeRoutesContract(POSTGRES);
