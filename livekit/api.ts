@@ -9,10 +9,17 @@
 import { EgressClient, RoomServiceClient, TwirpError, type ClientOptions } from 'livekit-server-sdk';
 import { EncodedFileOutput, EncodedFileType, S3Upload, type EgressInfo } from '@livekit/protocol';
 import { VideoError, type VideoErrorCode } from './errors.ts';
-import { SOURCE_ENUM } from './tokens.ts';
+import { SOURCE_ENUM, SOURCE_NAME } from './tokens.ts';
 import type { PermissionSet } from './grants.ts';
 import type { RoomOptions } from './rooms.ts';
 import type { LivekitSettings, RecordingStorage } from './settings.ts';
+
+/** A connected participant as LiveKit lists it: identity, Rounds role (token attribute), tracks. */
+export interface LiveParticipant {
+  identity: string;
+  role: string;
+  tracks: { sid: string; source: 'camera' | 'microphone' | 'screen_share' | 'other' }[];
+}
 
 export interface StartedEgress {
   egressId: string;
@@ -24,7 +31,10 @@ export interface VideoBackend {
   createRoom(o: RoomOptions): Promise<void>;
   deleteRoom(room: string): Promise<void>;
   listRooms(names: string[]): Promise<string[]>;
+  listParticipants(room: string): Promise<LiveParticipant[]>;
   removeParticipant(room: string, identity: string): Promise<void>;
+  /** Server-side (un)subscription of one participant to tracks (RoomService UpdateSubscriptions). */
+  updateSubscriptions(room: string, identity: string, trackSids: string[], subscribe: boolean): Promise<void>;
   mutePublishedTrack(room: string, identity: string, trackSid: string, muted: boolean): Promise<void>;
   updatePermission(room: string, identity: string, p: PermissionSet): Promise<void>;
   startRoomRecording(room: string, storage: RecordingStorage, filepath: string, audioOnly: boolean): Promise<StartedEgress>;
@@ -82,6 +92,19 @@ export class LivekitBackend implements VideoBackend {
   async listRooms(names: string[]): Promise<string[]> {
     const rooms = await call('ListRooms', () => this.rooms.listRooms(names));
     return rooms.map((r) => r.name);
+  }
+
+  async listParticipants(room: string): Promise<LiveParticipant[]> {
+    const list = await call('ListParticipants', () => this.rooms.listParticipants(room));
+    return list.map((p) => ({
+      identity: p.identity,
+      role: p.attributes['role'] ?? '',
+      tracks: p.tracks.map((t) => ({ sid: t.sid, source: SOURCE_NAME[t.source] ?? 'other' })),
+    }));
+  }
+
+  async updateSubscriptions(room: string, identity: string, trackSids: string[], subscribe: boolean): Promise<void> {
+    await call('UpdateSubscriptions', () => this.rooms.updateSubscriptions(room, identity, trackSids, subscribe));
   }
 
   async removeParticipant(room: string, identity: string): Promise<void> {

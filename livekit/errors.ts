@@ -15,6 +15,9 @@ export type VideoErrorCode =
   | 'ERR_ROOM_COMMAND'
   | 'ERR_NO_ACTIVE_RECORDING'
   | 'ERR_RECORDING_ACTIVE'
+  | 'ERR_STORAGE_LOCATION'
+  | 'ERR_STORAGE_FAILED'
+  | 'ERR_REMOVED'
   | 'ERR_WEBHOOK_UNAUTHORIZED'
   | 'ERR_LIVEKIT_PERMISSION_DENIED'
   | 'ERR_LIVEKIT_UNAUTHENTICATED'
@@ -35,6 +38,10 @@ export const VIDEO_ERROR_STATUS: Record<VideoErrorCode, number> = {
   ERR_ROOM_COMMAND: 409,
   ERR_NO_ACTIVE_RECORDING: 409,
   ERR_RECORDING_ACTIVE: 409,
+  ERR_STORAGE_LOCATION: 500,
+  ERR_STORAGE_FAILED: 502,
+  // Removed by a clinician: no video until a clinician re-admits them.
+  ERR_REMOVED: 403,
   ERR_WEBHOOK_UNAUTHORIZED: 401,
   // LiveKit refused Rounds: a server-side misconfiguration, reported as a bad gateway.
   ERR_LIVEKIT_PERMISSION_DENIED: 502,

@@ -11,6 +11,7 @@ import { shouldAutoClose } from '../server/visits/roster.ts';
 import { readRoster, readRosterEntry, type RosterEntry } from '../server/visits/room-doc.ts';
 import { roomName, type RoomRef } from './rooms.ts';
 import type { RecordingService } from './recordings.ts';
+import { isAudioOnlySubscriber, scribeJoined, unsubscribeScribes } from './scribe.ts';
 import { videoJoined, videoLeft, videoRoomFinished, videoTrack } from './room-video.ts';
 import type { VideoService } from './service.ts';
 import type { VideoEvent } from './webhooks.ts';
@@ -23,10 +24,11 @@ const CLINICAL = new Set(['clinician', 'nurse']);
 /**
  * Whether the roster allows `entry` in LiveKit room `ref`. Clinical roles go anywhere. Others must
  * be in the room the roster places them in; patients who are waiting or gone are admitted by a
- * clinician first (anyone else who left rejoins freely: the roster cannot tell a dropped
- * connection from a removal for them, see README).
+ * clinician first; anyone else who left (a dropped connection) may rejoin, unless they were
+ * removed: nobody removed is let in until a clinician readmits them.
  */
 export function mayBeIn(entry: RosterEntry, ref: RoomRef): boolean {
+  if (entry.removedAt !== undefined) return false;
   if (CLINICAL.has(entry.role)) return true;
   if (entry.location === 'waiting') return false;
   if (entry.location === 'left') return entry.role !== 'patient';
@@ -61,7 +63,7 @@ export class VideoEvents {
 
   async #apply(e: VideoEvent, now: Date): Promise<boolean> {
     if (e.type === 'ignored') return false;
-    if (e.type === 'egressEnded') return this.recordings.egressEnded(e.egressId, e.result, now) !== null;
+    if (e.type === 'egressEnded') return (await this.recordings.egressEnded(e.egressId, e.result, now)) !== null;
     const visit = await this.svc.d.repo.get(e.ref.visitId);
     if (!visit || isTerminalStatus(visit.status)) return false;
     const room = this.svc.room(visit.id);
@@ -77,12 +79,16 @@ export class VideoEvents {
           await this.svc.timeline(visit.id, 'video.refused', 'livekit', { participantId: e.identity, room: e.ref.breakoutId ?? 'main' }, now);
           return false;
         }
-        return hub.change(room, (doc) => videoJoined(doc, { identity: e.identity, name: e.name, role: e.role }, e.ref, now, SERVER_ORIGIN));
+        const joined = await hub.change(room, (doc) => videoJoined(doc, { identity: e.identity, name: e.name, role: e.role }, e.ref, now, SERVER_ORIGIN));
+        if (isAudioOnlySubscriber(entry?.role ?? e.role)) await scribeJoined(this.svc, e.ref, e.identity);
+        return joined;
       }
       case 'left':
         return hub.change(room, (doc) => videoLeft(doc, e.identity, e.ref, now, SERVER_ORIGIN));
       case 'track': {
         const ok = await hub.change(room, (doc) => videoTrack(doc, e.identity, e.source, e.published, now, SERVER_ORIGIN));
+        // Scribes hear only: off any camera or screen share as soon as it is published (scribe.ts).
+        if (e.published && e.source !== 'microphone') await unsubscribeScribes(this.svc, e.ref, e.trackSid);
         // A PHI share that ends lets the video recording resume.
         if (ok && e.source === 'screen_share' && !e.published) await this.recordings.reconcile(visit.id, 'livekit', now);
         return ok;

@@ -5,7 +5,7 @@
  *   clinical roles (clinician, nurse)      camera, microphone, screen share; room data
  *   patient, caregiver, interpreter        camera and microphone only
  *   observer                               hidden, subscribe only, no publishing at all
- *   scribe (recorder / AI scribe identity) hidden, recorder, subscribes (to audio: routing.ts), publishes nothing
+ *   scribe (recorder / AI scribe identity) hidden, recorder, subscribes to audio only (routing.ts, scribe.ts), publishes nothing
  *
  * A patient who chose to hide their video gets a token (and, when already connected, a server
  * permission update) that allows the microphone only.

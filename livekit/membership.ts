@@ -4,7 +4,7 @@
  * A caller is on the visit when they are one of its clinicians, one of its patients, or in the
  * room roster under the same role as their token. Where they go follows the roster: the main
  * room, or the breakout the roster places them in. Patients in the waiting room get no video
- * until a clinician admits them.
+ * until a clinician admits them; someone the clinical team removed gets none until readmitted.
  */
 import type { Visit } from '../server/visits/model.ts';
 import type { RosterEntry } from '../server/visits/room-doc.ts';
@@ -28,12 +28,18 @@ export function member(visit: Visit, entry: RosterEntry | null, caller: Caller):
   const patient = caller.role === 'patient' ? visit.patients.find((p) => p.id === caller.sub) : undefined;
   const listed = entry !== null && entry.role === caller.role;
   if (!clinician && !patient && !listed) throw new VideoError('ERR_NOT_ON_VISIT', 'you are not a participant of this visit');
+  notRemoved(entry);
   if (caller.role === 'patient' && (!entry || entry.location === 'waiting' || entry.location === 'left')) {
     throw new VideoError('ERR_NOT_ADMITTED', 'wait until a clinician admits you');
   }
   const ref: RoomRef = entry?.location === 'breakout' && entry.breakoutId ? { visitId: visit.id, breakoutId: entry.breakoutId } : { visitId: visit.id };
   const name = entry?.displayName ?? clinician?.name ?? patient?.displayName ?? caller.sub;
   return { id: caller.sub, role: caller.role, name, ref };
+}
+
+/** Removal sticks (main room, breakouts, permissions) until a clinician readmits them. */
+export function notRemoved(entry: RosterEntry | null): void {
+  if (entry?.removedAt !== undefined) throw new VideoError('ERR_REMOVED', 'you were removed from this visit; a clinician must readmit you');
 }
 
 /** Clinical roles of the visit: the visit's clinicians, or a nurse on its roster. */

@@ -9,7 +9,7 @@
  * resumes in a new segment. The timeline records each switch.
  */
 import { randomUUID } from 'node:crypto';
-import type { SqliteRecordingRepository } from '../db/sqlite/livekit/recording-repo.ts';
+import type { RecordingRepository } from '../db/recording-repo.ts';
 import { SERVER_ORIGIN } from '../server/sync/hub.ts';
 import { isTerminalStatus } from '../server/visits/model.ts';
 import { VideoError } from './errors.ts';
@@ -18,12 +18,16 @@ import { applyEgressEnded, initialViewers, isDue, mayView, recordingPath, retain
 import { anyPhiShare, markScreenShare, readRecordingState, setRecordingState } from './room-video.ts';
 import { roomName, roomOptions } from './rooms.ts';
 import type { VideoService } from './service.ts';
+import type { ObjectDeleter } from './storage.ts';
 
-/** Deletes a recording's object from storage; not provided by Rounds yet (see README). */
-export type ObjectDeleter = (location: string) => Promise<void>;
+/** A purge sweep: records deleted, and those whose object could not be deleted (kept, retried next sweep). */
+export interface PurgeResult {
+  deleted: string[];
+  failed: { id: string; code: string; upstream?: string }[];
+}
 
 export class RecordingService {
-  constructor(private readonly svc: VideoService, private readonly repo: SqliteRecordingRepository, private readonly deleteObject: ObjectDeleter | null = null) {}
+  constructor(private readonly svc: VideoService, private readonly repo: RecordingRepository, private readonly deleteObject: ObjectDeleter | null = null) {}
 
   #storage() {
     const s = this.svc.d.settings.recording;
@@ -35,7 +39,7 @@ export class RecordingService {
     this.#storage();
     const lk = this.svc.livekit();
     await this.svc.clinical(visitId, caller);
-    if (this.repo.active(visitId).length > 0) throw new VideoError('ERR_RECORDING_ACTIVE', 'the visit is already being recorded');
+    if ((await this.repo.active(visitId)).length > 0) throw new VideoError('ERR_RECORDING_ACTIVE', 'the visit is already being recorded');
     await this.svc.backend.createRoom(roomOptions({ visitId }, lk));
     const phi = await this.svc.d.hub.read(this.svc.room(visitId), anyPhiShare);
     const r = await this.#segment(visitId, caller, phi, now);
@@ -91,15 +95,15 @@ export class RecordingService {
       viewers: initialViewers(visit.clinicians.map((c) => c.id), caller.sub),
       createdBy: caller.sub, deletedAt: null,
     };
-    this.repo.save(record, { actor: caller.sub, role: caller.role, action: 'create', at: now.toISOString() });
+    await this.repo.save(record, { actor: caller.sub, role: caller.role, action: 'create', at: now.toISOString() });
     return record;
   }
 
   async #stopActive(visitId: string, actor: string, now: Date): Promise<string[]> {
     const out: string[] = [];
-    for (const r of this.repo.active(visitId)) {
+    for (const r of await this.repo.active(visitId)) {
       await this.svc.backend.stopEgress(r.egressId);
-      this.repo.save({ ...r, state: 'ending' }, { actor, role: 'system', action: 'update', at: now.toISOString() });
+      await this.repo.save({ ...r, state: 'ending' }, { actor, role: 'system', action: 'update', at: now.toISOString() });
       out.push(r.id);
     }
     return out;
@@ -108,36 +112,49 @@ export class RecordingService {
   /** Recordings of a visit the caller may view; each one listed leaves an audit row. */
   async list(visitId: string, caller: Caller, now: Date): Promise<RecordingRecord[]> {
     await this.svc.visit(visitId, false);
-    const visible = this.repo.forVisit(visitId).filter((r) => mayView(r, caller.sub));
-    this.repo.audit(visible.map((r) => ({ recordingId: r.id, visitId, actor: caller.sub, role: caller.role, action: 'list' as AccessAction, at: now.toISOString() })));
+    const visible = (await this.repo.forVisit(visitId)).filter((r) => mayView(r, caller.sub));
+    await this.repo.audit(visible.map((r) => ({ recordingId: r.id, visitId, actor: caller.sub, role: caller.role, action: 'list' as AccessAction, at: now.toISOString() })));
     return visible;
   }
 
   async get(visitId: string, recordingId: string, caller: Caller, now: Date): Promise<RecordingRecord & { access: unknown[] }> {
-    const r = this.repo.byId(recordingId);
+    const r = await this.repo.byId(recordingId);
     if (!r || r.visitId !== visitId || r.state === 'deleted') throw new VideoError('ERR_NOT_FOUND', 'no such recording');
     if (!mayView(r, caller.sub)) throw new VideoError('ERR_FORBIDDEN', 'you may not view this recording');
-    this.repo.audit([{ recordingId: r.id, visitId, actor: caller.sub, role: caller.role, action: 'view', at: now.toISOString() }]);
-    return { ...r, access: this.repo.accessLog(r.id) };
+    await this.repo.audit([{ recordingId: r.id, visitId, actor: caller.sub, role: caller.role, action: 'view', at: now.toISOString() }]);
+    return { ...r, access: await this.repo.accessLog(r.id) };
   }
 
   /** Egress reported its end: the record gets its location, size and final state. */
-  egressEnded(egressId: string, result: EgressResult, now: Date): RecordingRecord | null {
-    const r = this.repo.byEgress(egressId);
+  async egressEnded(egressId: string, result: EgressResult, now: Date): Promise<RecordingRecord | null> {
+    const r = await this.repo.byEgress(egressId);
     if (!r) return null;
     const next = applyEgressEnded(r, result, now);
-    this.repo.save(next, { actor: 'livekit', role: 'system', action: 'update', at: now.toISOString() });
+    await this.repo.save(next, { actor: 'livekit', role: 'system', action: 'update', at: now.toISOString() });
     return next;
   }
 
-  /** Deletes every recording past its retention date (the object first, then the record). */
-  async purgeExpired(now: Date): Promise<string[]> {
-    const out: string[] = [];
-    for (const r of this.repo.dueBefore(now.toISOString())) {
+  /**
+   * Deletes every recording past its retention date: the object first, then the record is marked
+   * deleted with its audit entry. A record whose object could not be deleted stays as it is and is
+   * retried on the next sweep; without a deleter (storage not configured) nothing is marked.
+   */
+  async purgeExpired(now: Date): Promise<PurgeResult> {
+    const out: PurgeResult = { deleted: [], failed: [] };
+    for (const r of await this.repo.dueBefore(now.toISOString())) {
       if (!isDue(r, now)) continue;
-      if (r.location && this.deleteObject) await this.deleteObject(r.location);
-      this.repo.save({ ...r, state: 'deleted', deletedAt: now.toISOString() }, { actor: 'system', role: 'system', action: 'delete', at: now.toISOString() });
-      out.push(r.id);
+      try {
+        if (r.location) {
+          if (!this.deleteObject) throw new VideoError('ERR_RECORDING_DISABLED', 'recording storage is not configured');
+          await this.deleteObject(r.location);
+        }
+      } catch (e) {
+        const f = e instanceof VideoError ? e : new VideoError('ERR_STORAGE_FAILED', 'the object could not be deleted', (e as Error)?.name);
+        out.failed.push({ id: r.id, code: f.code, ...(f.upstream ? { upstream: f.upstream } : {}) });
+        continue;
+      }
+      await this.repo.save({ ...r, state: 'deleted', deletedAt: now.toISOString() }, { actor: 'system', role: 'system', action: 'delete', at: now.toISOString() });
+      out.deleted.push(r.id);
     }
     return out;
   }

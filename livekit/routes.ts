@@ -4,22 +4,24 @@
  * signed JWT instead. Every failure answers `{ error: { code, message, upstream? } }`.
  */
 import type { Logger } from 'pino';
-import type Database from 'better-sqlite3';
 import type { Router } from '../server/http/router.ts';
 import { errorJson, json, type HttpRequest, type HttpResponse } from '../server/http/types.ts';
+import { BodyError, jsonBody } from '../server/http/body.ts';
 import { authenticate } from '../server/api/auth.ts';
 import { isRoundsError } from '../server/errors.ts';
 import type { SyncHub } from '../server/sync/hub.ts';
 import type { VisitRepository } from '../db/visit-repo.ts';
 import type { VisitService } from '../server/services/visits.ts';
-import { SqliteRecordingRepository } from '../db/sqlite/livekit/recording-repo.ts';
+import type { RecordingRepository } from '../db/recording-repo.ts';
 import { LivekitBackend, type VideoBackend } from './api.ts';
 import { assignBreakout, createBreakout, reconvene } from './breakouts.ts';
 import { VideoError } from './errors.ts';
 import { VideoEvents } from './events.ts';
-import { RecordingService, type ObjectDeleter } from './recordings.ts';
+import { RecordingService } from './recordings.ts';
+import { readmitParticipant, removeParticipant } from './removal.ts';
 import { VideoService } from './service.ts';
 import type { VideoSettings } from './settings.ts';
+import { s3Deleter, type ObjectDeleter } from './storage.ts';
 import { toVideoEvent, WebhookVerifier } from './webhooks.ts';
 
 export interface LivekitDeps {
@@ -28,11 +30,13 @@ export interface LivekitDeps {
   visits: VisitService;
   secret: Uint8Array;
   settings: VideoSettings;
-  sqlite: Database.Database;
+  /** Recording records: Postgres when configured, else SQLite (chosen in server/app.ts). */
+  recordingRepo: RecordingRepository;
   logger: Logger;
   now?: () => Date;
   /** Replaces the LiveKit adapter (tests); by default built from the settings. */
   backend?: VideoBackend;
+  /** Replaces the S3 deleter built from the recording storage settings (tests). */
   deleteObject?: ObjectDeleter;
   /** How often recordings past retention are deleted; 0 disables the timer. */
   purgeEveryMs?: number;
@@ -45,22 +49,12 @@ export interface LivekitModule {
   stop(): void;
 }
 
-function parseBody(req: HttpRequest): unknown {
-  if (req.body.length === 0) return undefined;
-  if (!(req.headers['content-type'] ?? '').includes('application/json')) throw new VideoError('ERR_BAD_REQUEST', 'send application/json');
-  try {
-    return JSON.parse(Buffer.from(req.body).toString('utf8'));
-  } catch {
-    throw new VideoError('ERR_BAD_REQUEST', 'body is not valid JSON');
-  }
-}
-
 export function registerLivekit(router: Router, d: LivekitDeps): LivekitModule {
   const now = d.now ?? (() => new Date());
   const lk = d.settings.livekit;
   const backend = d.backend ?? (lk ? new LivekitBackend(lk) : null);
-  const video = new VideoService({ repo: d.repo, hub: d.hub, settings: d.settings, backend, logger: d.logger });
-  const recordings = new RecordingService(video, new SqliteRecordingRepository(d.sqlite), d.deleteObject ?? null);
+  const video = new VideoService({ repo: d.repo, hub: d.hub, settings: d.settings, backend, logger: d.logger, visits: d.visits });
+  const recordings = new RecordingService(video, d.recordingRepo, d.deleteObject ?? (d.settings.recording ? s3Deleter(d.settings.recording) : null));
   const events = new VideoEvents(video, recordings, async (visitId, at) => {
     await d.visits.close(visitId, { sub: 'system', role: 'system' }, undefined, at, 'everyone-left');
   }, d.logger);
@@ -74,7 +68,7 @@ export function registerLivekit(router: Router, d: LivekitDeps): LivekitModule {
         if (e.upstream) d.logger.warn({ code: e.code, upstream: e.upstream, path: req.path }, 'LiveKit refused a call');
         return errorJson(e.status, e.code, e.message, e.upstream ? { upstream: e.upstream } : {});
       }
-      if (isRoundsError(e)) return errorJson(e.status, e.code, e.message);
+      if (isRoundsError(e) || e instanceof BodyError) return errorJson(e.status, e.code, e.message);
       const code = (e as { code?: unknown; status?: unknown })?.code;
       const status = (e as { status?: unknown })?.status;
       if (typeof code === 'string' && typeof status === 'number') return errorJson(status, code, (e as Error).message);
@@ -91,15 +85,16 @@ export function registerLivekit(router: Router, d: LivekitDeps): LivekitModule {
 
   visitRoute('POST', '/video-token', 200, (id, c) => video.videoToken(id, c, now()));
   visitRoute('GET', '/video/permissions', 200, (id, c) => video.permissionsFor(id, c));
-  visitRoute('POST', '/video/routing', 200, (id, c, req) => video.setRouting(id, c, parseBody(req), now()));
-  visitRoute('POST', '/video/hide', 200, (id, c, req) => video.hideVideo(id, c, parseBody(req), now()));
-  visitRoute('POST', '/breakouts', 201, (id, c, req) => createBreakout(video, id, c, parseBody(req), now()));
-  visitRoute('POST', '/breakouts/:breakoutId/assign', 200, (id, c, req, p) => assignBreakout(video, id, p.breakoutId!, c, parseBody(req), now()));
+  visitRoute('POST', '/video/routing', 200, (id, c, req) => video.setRouting(id, c, jsonBody(req), now()));
+  visitRoute('POST', '/video/hide', 200, (id, c, req) => video.hideVideo(id, c, jsonBody(req), now()));
+  visitRoute('POST', '/breakouts', 201, (id, c, req) => createBreakout(video, id, c, jsonBody(req), now()));
+  visitRoute('POST', '/breakouts/:breakoutId/assign', 200, (id, c, req, p) => assignBreakout(video, id, p.breakoutId!, c, jsonBody(req), now()));
   visitRoute('POST', '/breakouts/:breakoutId/reconvene', 200, (id, c, _req, p) => reconvene(video, id, p.breakoutId!, c, now()));
-  visitRoute('POST', '/moderation/mute', 200, (id, c, req) => video.mute(id, c, parseBody(req), now()));
-  visitRoute('POST', '/moderation/remove', 200, (id, c, req) => video.remove(id, c, parseBody(req), now()));
-  visitRoute('POST', '/moderation/permissions', 200, (id, c, req) => video.permissions(id, c, parseBody(req), now()));
-  visitRoute('POST', '/screen-share', 200, (id, c, req) => recordings.markShare(id, c, parseBody(req), now()));
+  visitRoute('POST', '/moderation/mute', 200, (id, c, req) => video.mute(id, c, jsonBody(req), now()));
+  visitRoute('POST', '/moderation/remove', 200, (id, c, req) => removeParticipant(video, id, c, jsonBody(req), now()));
+  visitRoute('POST', '/moderation/readmit', 200, (id, c, req) => readmitParticipant(video, id, c, jsonBody(req), now()));
+  visitRoute('POST', '/moderation/permissions', 200, (id, c, req) => video.permissions(id, c, jsonBody(req), now()));
+  visitRoute('POST', '/screen-share', 200, (id, c, req) => recordings.markShare(id, c, jsonBody(req), now()));
   visitRoute('POST', '/recording/start', 201, (id, c) => recordings.start(id, c, now()));
   visitRoute('POST', '/recording/stop', 200, (id, c) => recordings.stop(id, c, now()));
   visitRoute('GET', '/recordings', 200, async (id, c) => ({ recordings: await recordings.list(id, c, now()) }));
@@ -116,7 +111,11 @@ export function registerLivekit(router: Router, d: LivekitDeps): LivekitModule {
   const timer = every > 0
     ? setInterval(() => {
         recordings.purgeExpired(now()).then(
-          (ids) => { if (ids.length) d.logger.info({ recordings: ids.length }, 'recordings past retention deleted'); },
+          (r) => {
+            if (r.deleted.length) d.logger.info({ recordings: r.deleted.length }, 'recordings past retention deleted');
+            // Ids and error codes only (no location, no names); these are retried on the next sweep.
+            if (r.failed.length) d.logger.warn({ failed: r.failed }, 'recordings past retention could not be deleted; will retry');
+          },
           (e) => d.logger.warn({ err: (e as Error)?.name }, 'recording purge failed'),
         );
       }, every)

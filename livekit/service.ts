@@ -6,15 +6,15 @@
 import type { Logger } from 'pino';
 import type { VisitRepository } from '../db/visit-repo.ts';
 import type { SyncHub } from '../server/sync/hub.ts';
+import type { VisitService } from '../server/services/visits.ts';
 import { SERVER_ORIGIN } from '../server/sync/hub.ts';
 import { documentName } from '../server/visits/access.ts';
 import { isTerminalStatus, type Visit } from '../server/visits/model.ts';
-import { applyRoomCommand } from '../server/visits/room-commands.ts';
 import { readRoster, readRosterEntry, timelineArray, type RosterEntry } from '../server/visits/room-doc.ts';
 import type { VideoBackend } from './api.ts';
 import { VideoError } from './errors.ts';
 import { grantFor, isParticipantRole, permissionSet, SCREEN_SHARE_ROLES, SOURCES, type Source } from './grants.ts';
-import { isClinicalMember, member, type Caller } from './membership.ts';
+import { isClinicalMember, member, notRemoved, type Caller } from './membership.ts';
 import { roomName, roomOptions, type RoomRef } from './rooms.ts';
 import { readRoutingSettings, routingRoster, setHiddenVideo, setPatientsSeeEachOther } from './room-video.ts';
 import { publisherPermissions, routingTable, serverPermission, type PublisherPermissions, type RoutingParticipant } from './routing.ts';
@@ -29,6 +29,8 @@ export interface VideoDeps {
   /** Null when video is off. */
   backend: VideoBackend | null;
   logger: Logger;
+  /** Room commands go through the visit service (its rules, removal revoking sync access). */
+  visits: Pick<VisitService, 'command'>;
 }
 
 export interface VideoTokenResponse {
@@ -114,6 +116,7 @@ export class VideoService {
     const { entry, settings, roster } = await this.d.hub.read(this.room(visitId), (doc) => ({
       entry: readRosterEntry(doc, caller.sub), settings: readRoutingSettings(doc), roster: routingRoster(doc),
     }));
+    notRemoved(entry);
     const inVisit = isClinicalMember(visit, entry, caller) || (entry !== null && entry.role === caller.role);
     if (!inVisit) throw new VideoError('ERR_NOT_ON_VISIT', 'you are not a participant of this visit');
     const everyone = withTeam(visit, roster);
@@ -174,18 +177,6 @@ export class VideoService {
     await this.backend.mutePublishedTrack(roomName(ref), b.participantId, b.trackSid, true);
     await this.timeline(visitId, 'video.mute', caller.sub, { participantId: b.participantId }, now);
     return { muted: true };
-  }
-
-  async remove(visitId: string, caller: Caller, body: unknown, now: Date): Promise<{ removed: boolean }> {
-    const b = (body ?? {}) as { participantId?: unknown };
-    if (typeof b.participantId !== 'string') throw bad('participantId is required');
-    await this.clinical(visitId, caller);
-    const { ref } = await this.placeOf(visitId, b.participantId);
-    const wasConnected = await this.ifConnected(() => this.backend.removeParticipant(roomName(ref), b.participantId as string));
-    const r = await this.d.hub.change(this.room(visitId), (doc) =>
-      applyRoomCommand(doc, { type: 'remove', participantId: b.participantId }, { id: caller.sub, role: caller.role }, now, SERVER_ORIGIN));
-    if (!r.ok && r.error.code !== 'ERR_NOT_PRESENT') throw new VideoError('ERR_ROOM_COMMAND', r.error.message);
-    return { removed: wasConnected || r.ok };
   }
 
   /** Narrows a participant's publishing/subscribing; the full set is recomputed from the role table. */

@@ -30,3 +30,10 @@ export const SOURCE_ENUM: Record<Source, TrackSource> = {
   microphone: TrackSource.MICROPHONE,
   screen_share: TrackSource.SCREEN_SHARE,
 };
+
+/** LiveKit's track source → our source name (the inverse of SOURCE_ENUM); other sources are absent. */
+export const SOURCE_NAME: Partial<Record<TrackSource, Source>> = {
+  [TrackSource.CAMERA]: 'camera',
+  [TrackSource.MICROPHONE]: 'microphone',
+  [TrackSource.SCREEN_SHARE]: 'screen_share',
+};

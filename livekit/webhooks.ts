@@ -7,7 +7,8 @@
  * and changes nothing.
  */
 import { WebhookReceiver, type WebhookEvent } from 'livekit-server-sdk';
-import { EgressStatus, TrackSource } from '@livekit/protocol';
+import { EgressStatus } from '@livekit/protocol';
+import { SOURCE_NAME } from './tokens.ts';
 import { VideoError } from './errors.ts';
 import { parseRoomName, type RoomRef } from './rooms.ts';
 import type { EgressResult } from './recording.ts';
@@ -16,16 +17,10 @@ import type { TrackSourceName } from './room-video.ts';
 export type VideoEvent =
   | { type: 'joined'; id: string; ref: RoomRef; identity: string; name: string; role: string }
   | { type: 'left'; id: string; ref: RoomRef; identity: string }
-  | { type: 'track'; id: string; ref: RoomRef; identity: string; source: TrackSourceName; published: boolean }
+  | { type: 'track'; id: string; ref: RoomRef; identity: string; source: TrackSourceName; trackSid: string; published: boolean }
   | { type: 'roomFinished'; id: string; ref: RoomRef }
   | { type: 'egressEnded'; id: string; egressId: string; result: EgressResult }
   | { type: 'ignored'; id: string; event: string };
-
-const SOURCES: Partial<Record<TrackSource, TrackSourceName>> = {
-  [TrackSource.CAMERA]: 'camera',
-  [TrackSource.MICROPHONE]: 'microphone',
-  [TrackSource.SCREEN_SHARE]: 'screen_share',
-};
 
 export class WebhookVerifier {
   readonly #receiver: WebhookReceiver;
@@ -61,9 +56,9 @@ export function toVideoEvent(e: WebhookEvent): VideoEvent {
       return { type: 'left', id, ref, identity: e.participant.identity };
     case 'track_published':
     case 'track_unpublished': {
-      const source = e.track ? SOURCES[e.track.source] : undefined;
+      const source = e.track ? SOURCE_NAME[e.track.source] : undefined;
       if (!ref || !e.participant || !source) return ignored;
-      return { type: 'track', id, ref, identity: e.participant.identity, source, published: e.event === 'track_published' };
+      return { type: 'track', id, ref, identity: e.participant.identity, source, trackSid: e.track!.sid, published: e.event === 'track_published' };
     }
     case 'room_finished':
       return ref ? { type: 'roomFinished', id, ref } : ignored;

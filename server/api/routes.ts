@@ -1,6 +1,7 @@
 /** HTTP API routes. Handlers parse, authenticate, call a service, and map errors to codes. */
 import type { Router } from '../http/router.ts';
 import { errorJson, json, type HttpRequest, type HttpResponse } from '../http/types.ts';
+import { BodyError, jsonBody as body } from '../http/body.ts';
 import { isRoundsError } from '../errors.ts';
 import { authenticate } from './auth.ts';
 import { mintToken } from '../auth/tokens.ts';
@@ -19,17 +20,6 @@ export interface ApiDeps {
   now?: () => Date;
 }
 
-function body(req: HttpRequest): unknown {
-  if (req.body.length === 0) return undefined;
-  const type = req.headers['content-type'] ?? '';
-  if (!type.includes('application/json')) throw new DomainFailure('ERR_UNSUPPORTED_MEDIA_TYPE', 415, 'send application/json');
-  try {
-    return JSON.parse(Buffer.from(req.body).toString('utf8'));
-  } catch {
-    throw new DomainFailure('ERR_BAD_REQUEST', 400, 'body is not valid JSON');
-  }
-}
-
 export function registerApi(router: Router, d: ApiDeps): void {
   const now = d.now ?? (() => new Date());
   const wrap = (fn: (req: HttpRequest, p: Record<string, string>) => Promise<HttpResponse>) => async (req: HttpRequest, p: Record<string, string>) => {
@@ -37,6 +27,7 @@ export function registerApi(router: Router, d: ApiDeps): void {
       return await fn(req, p);
     } catch (e) {
       if (e instanceof DomainFailure) return errorJson(e.status, e.code, e.message, e.fields ? { fields: e.fields } : {});
+      if (e instanceof BodyError) return errorJson(e.status, e.code, e.message);
       if (isRoundsError(e)) return errorJson(e.status, e.code, e.message);
       d.logger.error({ err: (e as Error)?.name, path: req.path }, 'unhandled API error');
       return errorJson(500, 'ERR_INTERNAL', 'internal error');

@@ -13,7 +13,7 @@ import { newVisit, parseCreateVisit, isTerminalStatus, type Visit } from '../vis
 import { transition, canTransition, type LifecycleEvent } from '../visits/lifecycle.ts';
 import { documentAccess, documentName, parseDocumentName, weakerAccess } from '../visits/access.ts';
 import { applyRoomCommand, impliedLifecycleEvent, parseRoomCommand } from '../visits/room-commands.ts';
-import { initRoomDoc, readQueue, readRoster, setRoomStatus } from '../visits/room-doc.ts';
+import { initRoomDoc, readQueue, readRoster, readRosterEntry, setRoomStatus } from '../visits/room-doc.ts';
 import { assessmentCodes, noteToPlainText } from '../visits/note-doc.ts';
 import { attributeUpdate, contributorsOf, touchesAuthors } from '../visits/note-authors.ts';
 import { estimateWait, recentVisitDurations } from '../visits/queue.ts';
@@ -71,6 +71,8 @@ export class VisitService {
     const visit = await this.o.repo.get(parsed.visitId);
     if (!visit) throw new RoundsError('ERR_FORBIDDEN', 'no such visit');
     if (ctx.role === 'patient' && !visit.patients.some((p) => p.id === ctx.sub)) throw new RoundsError('ERR_FORBIDDEN', 'not a patient of this visit');
+    const entry = await this.o.hub.read(documentName(visit.id, 'room'), (doc) => readRosterEntry(doc, ctx.sub));
+    if (entry?.removedAt !== undefined) throw new RoundsError('ERR_FORBIDDEN', 'removed from this visit');
     const access = weakerAccess(documentAccess(ctx.role, parsed.kind, visit.status), ctx.access);
     if (access === 'none') throw new RoundsError('ERR_FORBIDDEN', 'role may not open this document');
     return { ...ctx, access };
@@ -125,8 +127,14 @@ export class VisitService {
     if (caller.role === 'patient' && !visit.patients.some((p) => p.id === caller.sub)) throw new DomainFailure('ERR_FORBIDDEN', 403, 'not a patient of this visit');
     const parsed = parseRoomCommand(body);
     if (!parsed.ok) throw fromDomain(parsed.error);
-    const r = await this.o.hub.change(documentName(id, 'room'), (doc) => applyRoomCommand(doc, parsed.value, { id: caller.sub, role: caller.role }, now, SERVER_ORIGIN));
+    const cmd = parsed.value;
+    if (cmd.type === 'remove' && visit.clinicians.some((c) => c.id === cmd.participantId)) {
+      throw new DomainFailure('ERR_FORBIDDEN_COMMAND', 403, 'the visit\'s own clinicians cannot be removed');
+    }
+    const r = await this.o.hub.change(documentName(id, 'room'), (doc) => applyRoomCommand(doc, cmd, { id: caller.sub, role: caller.role }, now, SERVER_ORIGIN));
     if (!r.ok) throw fromDomain(r.error);
+    // Removal sticks: their sync connections end on every instance, and authorizeDocument refuses them until readmitted.
+    if (cmd.type === 'remove') this.o.hub.closeSessionEverywhere({ sub: cmd.participantId }, CloseCode.SESSION_REVOKED);
     const implied = impliedLifecycleEvent(parsed.value.type, visit.status);
     let status = visit.status;
     if (implied === 'check-in' || implied === 'start') status = (await this.#transition(visit, { type: implied }, now)).status;

@@ -26,7 +26,9 @@ export type RoomCommandErrorCode =
   | 'ERR_NOT_TUMOR_BOARD'
   | 'ERR_CASE_EXISTS'
   | 'ERR_CASE_NOT_FOUND'
-  | 'ERR_AGENDA_FINISHED';
+  | 'ERR_AGENDA_FINISHED'
+  | 'ERR_REMOVED'
+  | 'ERR_NOT_REMOVED';
 
 export type NoteErrorCode = 'ERR_CLIENT_ID_TAKEN' | 'ERR_CODING_INVALID';
 
@@ -64,6 +66,9 @@ export const VISIT_ERROR_STATUS: Record<VisitErrorCode, number> = {
   ERR_CASE_EXISTS: 409,
   ERR_CASE_NOT_FOUND: 404,
   ERR_AGENDA_FINISHED: 409,
+  // Removed by the clinical team: nothing brings them back but a clinician's readmit.
+  ERR_REMOVED: 403,
+  ERR_NOT_REMOVED: 409,
   ERR_CLIENT_ID_TAKEN: 403,
   ERR_CODING_INVALID: 400,
   ERR_INVITE_TOKEN_WRONG: 404,

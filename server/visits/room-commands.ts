@@ -39,6 +39,7 @@ const commandSchema = z.discriminatedUnion('type', [
   z.strictObject({ type: z.literal('toBreakout'), ...target, breakoutId: idSchema }),
   z.strictObject({ type: z.literal('fromBreakout'), ...target }),
   z.strictObject({ type: z.literal('remove'), ...target }),
+  z.strictObject({ type: z.literal('readmit'), ...target }),
   z.strictObject({ type: z.literal('raiseHand'), ...target }),
   z.strictObject({ type: z.literal('lowerHand'), ...target }),
   z.strictObject({ type: z.literal('leave'), ...target }),
@@ -75,6 +76,8 @@ export const COMMAND_RULES: Readonly<Record<RoomCommandType, CommandRule>> = {
   fromBreakout: { target: 'participant', self: CLINICAL, others: CLINICAL },
   // Removing oneself is `leave`.
   remove: { target: 'participant', self: [], others: CLINICAL },
+  // Lifts a removal; the person then checks in (patients) or joins again.
+  readmit: { target: 'participant', self: [], others: CLINICAL },
   raiseHand: { target: 'participant', self: EVERY_PARTICIPANT, others: [] },
   lowerHand: { target: 'participant', self: EVERY_PARTICIPANT, others: CLINICAL },
   leave: { target: 'participant', self: EVERY_PARTICIPANT, others: [] },

@@ -6,7 +6,9 @@
  *   queue     Y.Array of Y.Map  {participantId, state, since, checkedInAt, admittedAt?, breakoutId?},
  *                     in check-in order
  *   roster    Y.Map   participantId → Y.Map {id, displayName, role, language?, relationship?,
- *                     intervals, media, handRaised, handRaisedAt?, location, breakoutId?}
+ *                     intervals, media, handRaised, handRaisedAt?, location, breakoutId?,
+ *                     removedAt?, removedBy?}  (removed: refused check-in, join, video and sync
+ *                     until a clinician readmits them)
  *   agenda    Y.Array of Y.Map  tumor-board cases {id, title, presenterId?, state}
  *   timeline  Y.Array of plain objects {at, type, actor, detail}; ids and codes only, no PHI text
  *
@@ -81,6 +83,9 @@ export interface RosterEntry {
   handRaisedAt?: string;
   location: Location;
   breakoutId?: string;
+  /** Set when the clinical team removed them; cleared only by a clinician's `readmit`. */
+  removedAt?: string;
+  removedBy?: string;
 }
 
 export interface AgendaCase {
@@ -125,6 +130,8 @@ const rosterEntrySchema = z.object({
   handRaisedAt: instant.optional(),
   location: z.enum(LOCATIONS),
   breakoutId: idSchema.optional(),
+  removedAt: instant.optional(),
+  removedBy: z.string().optional(),
 });
 
 const agendaCaseSchema = z.object({

@@ -39,6 +39,7 @@ function record(ctx: HandlerContext, type: RoomCommandType, detail: TimelineDeta
 }
 
 const UNCHANGED: HandlerResult = { ok: true, value: { event: null } };
+const REMOVED: HandlerResult = fail('ERR_REMOVED', 'removed from this visit; a clinician must readmit them first');
 
 function applyPatch(map: Y.Map<unknown>, patch: object): void {
   for (const [k, v] of Object.entries(patch)) {
@@ -71,6 +72,7 @@ const checkIn: Handler<'checkIn'> = (ctx, cmd) => {
   const queued = findQueueEntry(ctx.doc, cmd.participantId);
   if (queued && queued.entry.state !== 'left') return fail('ERR_ALREADY_IN_QUEUE', 'already in the queue');
   const current = readRosterEntry(ctx.doc, cmd.participantId);
+  if (current?.removedAt !== undefined) return REMOVED;
   if (current && isPresent(current)) return fail('ERR_ALREADY_PRESENT', 'already in the call');
   // Someone who left and comes back goes to the back of the queue.
   if (queued) queueArray(ctx.doc).delete(queued.index, 1);
@@ -104,6 +106,7 @@ const toBreakout: Handler<'toBreakout'> = (ctx, cmd) => {
   if (queued?.entry.state === 'waiting') return fail('ERR_NOT_ADMITTED', 'still in the waiting room');
   const current = readRosterEntry(ctx.doc, cmd.participantId);
   if (!current) return fail('ERR_NOT_IN_ROSTER', 'not in the roster');
+  if (current.removedAt !== undefined) return REMOVED;
   if (!isPresent(current)) return fail('ERR_NOT_PRESENT', 'not in the call');
   if (current.location === 'breakout' && current.breakoutId === cmd.breakoutId) return UNCHANGED;
   const at = ctx.now.toISOString();
@@ -124,17 +127,27 @@ const fromBreakout: Handler<'fromBreakout'> = (ctx, cmd) => {
   return record(ctx, 'fromBreakout', detail);
 };
 
-/** Leaving and being removed end presence the same way: interval closed, hand down, media off. */
+/**
+ * Leaving and being removed end presence the same way: interval closed, hand down, media off.
+ * Removal also sticks: the entry is marked removed (also for someone who had already left) until
+ * a clinician readmits them.
+ */
 function depart(ctx: HandlerContext, participantId: string, type: 'leave' | 'remove'): HandlerResult {
   const queued = findQueueEntry(ctx.doc, participantId);
   const current = readRosterEntry(ctx.doc, participantId);
   if (!queued && !current) return fail('ERR_NOT_IN_ROSTER', 'not in the roster');
   const inQueue = queued !== null && queued.entry.state !== 'left';
   const inCall = current !== null && isPresent(current);
-  if (!inQueue && !inCall) return fail('ERR_NOT_PRESENT', 'already gone');
   const at = ctx.now.toISOString();
+  const removal = type === 'remove' && current?.removedAt === undefined ? { removedAt: at, removedBy: ctx.actor.id } : {};
+  if (!inQueue && !inCall) {
+    if (!current || !('removedAt' in removal)) return fail('ERR_NOT_PRESENT', 'already gone');
+    patchRoster(ctx, participantId, removal);
+    return record(ctx, type, { participantId });
+  }
   if (current) {
     patchRoster(ctx, participantId, {
+      ...removal,
       location: 'left',
       breakoutId: undefined,
       handRaised: false,
@@ -154,6 +167,7 @@ const join: Handler<'join'> = (ctx, cmd) => {
   if (role !== 'interpreter' && cmd.language !== undefined) return fail('ERR_COMMAND_INVALID', 'language is for interpreters');
   if (role !== 'caregiver' && cmd.relationship !== undefined) return fail('ERR_COMMAND_INVALID', 'relationship is for caregivers');
   const current = readRosterEntry(ctx.doc, cmd.participantId);
+  if (current?.removedAt !== undefined) return REMOVED;
   if (current && isPresent(current)) return fail('ERR_ALREADY_PRESENT', 'already in the call');
   putRoster(ctx, {
     id: cmd.participantId,
@@ -170,6 +184,15 @@ const join: Handler<'join'> = (ctx, cmd) => {
   if (cmd.language !== undefined) detail.language = cmd.language;
   if (cmd.relationship !== undefined) detail.relationship = cmd.relationship;
   return record(ctx, 'join', detail);
+};
+
+/** Lifts a removal; where they are does not change (they check in or join again themselves). */
+const readmit: Handler<'readmit'> = (ctx, cmd) => {
+  const current = readRosterEntry(ctx.doc, cmd.participantId);
+  if (!current) return fail('ERR_NOT_IN_ROSTER', 'not in the roster');
+  if (current.removedAt === undefined) return fail('ERR_NOT_REMOVED', 'not removed');
+  patchRoster(ctx, cmd.participantId, { removedAt: undefined, removedBy: undefined });
+  return record(ctx, 'readmit', { participantId: cmd.participantId });
 };
 
 function presentEntry(ctx: HandlerContext, participantId: string): RosterEntry | HandlerResult {
@@ -263,6 +286,7 @@ export const HANDLERS: { [T in RoomCommandType]: Handler<T> } = {
   toBreakout,
   fromBreakout,
   remove: (ctx, cmd) => depart(ctx, cmd.participantId, 'remove'),
+  readmit,
   leave: (ctx, cmd) => depart(ctx, cmd.participantId, 'leave'),
   join,
   raiseHand,

@@ -70,6 +70,28 @@ test('participant calls carry roomAdmin for that room: update permission, mute, 
   assert.is(e.upstream, 'not_found');
 });
 
+test('ListParticipants and UpdateSubscriptions carry roomAdmin for that room; not_found and wrong grants surface', async () => {
+  lk.join('visit/v-1', 'dr-1', {}, { role: 'clinician' });
+  const cam = lk.publish('visit/v-1', 'dr-1', P.TrackSource.CAMERA);
+  const mic = lk.publish('visit/v-1', 'dr-1', P.TrackSource.MICROPHONE);
+  lk.join('visit/v-1', 'scribe-1', { hidden: true, recorder: true, canSubscribe: true }, { role: 'scribe' });
+  const dr = (await api.listParticipants('visit/v-1')).find((p) => p.identity === 'dr-1')!;
+  assert.is(dr.role, 'clinician');
+  assert.equal(dr.tracks, [{ sid: cam.sid, source: 'camera' }, { sid: mic.sid, source: 'microphone' }]);
+  await api.updateSubscriptions('visit/v-1', 'scribe-1', [cam.sid], false);
+  const last = lk.calls.at(-1)!;
+  assert.equal([last.method, last.outcome], ['UpdateSubscriptions', 'ok']);
+  assert.equal((last.request as { identity: string; trackSids: string[] }).trackSids, [cam.sid]);
+  assert.equal([...lk.unsubscribed.get('visit/v-1|scribe-1')!], [cam.sid]);
+  assert.is((await refused(api.updateSubscriptions('visit/v-1', 'ghost', [cam.sid], false))).code, 'ERR_LIVEKIT_NOT_FOUND');
+  const other = new AccessToken(KEY, SECRET);
+  other.addGrant({ roomAdmin: true, room: 'visit/v-2' });
+  const bad = new LivekitBackend({ url: lk.url, apiKey: KEY, apiSecret: SECRET }, { token: await other.toJwt() });
+  assert.is((await refused(bad.updateSubscriptions('visit/v-1', 'scribe-1', [mic.sid], false))).code, 'ERR_LIVEKIT_PERMISSION_DENIED');
+  assert.is((await refused(bad.listParticipants('visit/v-1'))).code, 'ERR_LIVEKIT_PERMISSION_DENIED');
+  assert.equal([...lk.unsubscribed.get('visit/v-1|scribe-1')!], [cam.sid], 'nothing changed');
+});
+
 test('Egress: room composite to S3 storage, then stop (roomRecord grant)', async () => {
   const started = await api.startRoomRecording('visit/v-1', STORAGE, 'rounds/v-1/rec-1.mp4', false);
   assert.match(started.egressId, /^EG_/);

@@ -10,6 +10,9 @@
  *   Egress       every method: roomRecord
  * Errors are Twirp JSON `{ code, msg }` with LiveKit's codes. State is in memory; tests add
  * participants and tracks with `join`/`publish` (a real server learns them from clients).
+ * UpdateSubscriptions is kept per participant as the server-side subscribe/unsubscribe requests
+ * it received (`unsubscribed`); the SFU's own subscription state and publisher track
+ * permissions live in clients and media, which this server does not model.
  * It does NOT model media, signalling, webhook delivery or timing: it checks our side of the API.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
@@ -38,6 +41,8 @@ export class LivekitContractServer {
   readonly rooms = new Map<string, P.Room>();
   readonly participants = new Map<string, Map<string, P.ParticipantInfo>>();
   readonly egress = new Map<string, P.EgressInfo>();
+  /** `room|identity` → track sids the server asked LiveKit to unsubscribe that participant from. */
+  readonly unsubscribed = new Map<string, Set<string>>();
   readonly calls: Call[] = [];
   #server: Server | null = null;
   #seq = 0;
@@ -63,10 +68,10 @@ export class LivekitContractServer {
   }
 
   /** A client connected (a real server learns this over signalling). */
-  join(room: string, identity: string, permission?: Partial<P.ParticipantPermission>): P.ParticipantInfo {
+  join(room: string, identity: string, permission?: Partial<P.ParticipantPermission>, attributes: Record<string, string> = {}): P.ParticipantInfo {
     const r = this.rooms.get(room);
     if (!r) throw new Error(`no room ${room}`);
-    const p = new P.ParticipantInfo({ sid: `PA_${++this.#seq}`, identity, state: P.ParticipantInfo_State.ACTIVE, permission: new P.ParticipantPermission(permission ?? {}) });
+    const p = new P.ParticipantInfo({ sid: `PA_${++this.#seq}`, identity, attributes, state: P.ParticipantInfo_State.ACTIVE, permission: new P.ParticipantPermission(permission ?? {}) });
     if (!this.participants.has(room)) this.participants.set(room, new Map());
     this.participants.get(room)!.set(identity, p);
     return p;
@@ -144,6 +149,11 @@ export class LivekitContractServer {
       } },
       UpdateSubscriptions: { req: P.UpdateSubscriptionsRequest, grant: 'roomAdmin', handle: (r: P.UpdateSubscriptionsRequest) => {
         this.#participant(r.room, r.identity);
+        const sids = [...r.trackSids, ...r.participantTracks.flatMap((t) => t.trackSids)];
+        const key = `${r.room}|${r.identity}`;
+        const set = this.unsubscribed.get(key) ?? new Set<string>();
+        for (const sid of sids) if (r.subscribe) set.delete(sid); else set.add(sid);
+        this.unsubscribed.set(key, set);
         return new P.UpdateSubscriptionsResponse();
       } },
       UpdateRoomMetadata: { req: P.UpdateRoomMetadataRequest, grant: 'roomAdmin', handle: (r: P.UpdateRoomMetadataRequest) => {

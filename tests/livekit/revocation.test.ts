@@ -22,7 +22,7 @@ test('a revoked clinician is removed from the visit room; others stay', async ()
   h.lk.join(room, user.id);
   h.lk.join(room, 'pat-1');
   h.lk.join(room, 'dr-chen');
-  assert.ok(h.server.security.auth.revokeUser(user.id, Date.now()));
+  assert.ok(await h.server.security.auth.revokeUser(user.id, Date.now()));
   await waitFor(() => !h.lk.participants.get(room)?.has(user.id), 'revoked user removed from LiveKit');
   assert.ok(h.lk.participants.get(room)?.has('pat-1'));
   assert.ok(h.lk.participants.get(room)?.has('dr-chen'));

@@ -158,7 +158,18 @@ test('moderation: mute a track, narrow permissions, remove; patients may not; Li
   assert.not.ok(h.lk.participants.get(`visit/${v}`)!.has('pat-2'));
   const e2 = (await room(h, v)).roster.find((e) => e.id === 'pat-2')!;
   assert.is(e2.location, 'left');
-  assert.is((await post('/video-token', p2)).json.error.code, 'ERR_NOT_ADMITTED');
+  assert.is((await post('/video-token', p2)).json.error.code, 'ERR_REMOVED');
+});
+
+test('bodies are read like the rest of the API: 415 for another content type, 400 for bad JSON', async () => {
+  const send = (type: string, body: string) => fetch(`${h.base}/api/visits/${v}/video/routing`, { method: 'POST', headers: { authorization: `Bearer ${h.dr}`, 'content-type': type }, body });
+  const wrongType = await send('text/plain', '{"patientsSeeEachOther":true}');
+  assert.is(wrongType.status, 415);
+  assert.is((await wrongType.json()).error.code, 'ERR_UNSUPPORTED_MEDIA_TYPE');
+  const badJson = await send('application/json', '{nope');
+  assert.is(badJson.status, 400);
+  assert.is((await badJson.json()).error.code, 'ERR_BAD_REQUEST');
+  assert.is((await send('application/json; charset=utf-8', '{"patientsSeeEachOther":false}')).status, 200);
 });
 
 test('screen-share PHI marking: clinical roles only', async () => {

@@ -15,6 +15,8 @@ export interface VideoHarness {
   lk: LivekitContractServer;
   base: string;
   dr: string;
+  /** The server's data directory (its SQLite database). */
+  dir: string;
   stop(): Promise<void>;
 }
 
@@ -29,7 +31,7 @@ export async function startVideoServer(extra: Record<string, string> = {}): Prom
     ...extra,
   });
   return {
-    server, lk, base: server.url, dr: await apiToken('dr-chen', 'clinician'),
+    server, lk, base: server.url, dr: await apiToken('dr-chen', 'clinician'), dir,
     stop: async () => { await server.stop(); await lk.stop(); removeDir(dir); },
   };
 }

@@ -5,15 +5,7 @@ import { and, asc, eq, lte, ne } from 'drizzle-orm';
 import * as schema from './schema.ts';
 import type { AccessAction, RecordingRecord, RecordingState } from '../../../livekit/recording.ts';
 import type { UsState } from '../../../server/visits/model.ts';
-
-export interface AccessEntry {
-  recordingId: string;
-  visitId: string;
-  actor: string;
-  role: string;
-  action: AccessAction;
-  at: string;
-}
+import type { AccessEntry, AuditFields, RecordingRepository } from '../../recording-repo.ts';
 
 type Row = typeof schema.recordings.$inferSelect;
 
@@ -30,7 +22,7 @@ function toRow(r: RecordingRecord): Row {
   return { ...r, viewers: JSON.stringify(r.viewers) };
 }
 
-export class SqliteRecordingRepository {
+export class SqliteRecordingRepository implements RecordingRepository {
   readonly #db: BetterSQLite3Database<typeof schema>;
   readonly #raw: Database.Database;
 
@@ -39,45 +31,43 @@ export class SqliteRecordingRepository {
     this.#db = drizzle(raw, { schema });
   }
 
-  /** Writes the record and its audit entry in one transaction: no access without its audit row. */
-  save(r: RecordingRecord, audit: Omit<AccessEntry, 'recordingId' | 'visitId'>): void {
+  async save(r: RecordingRecord, audit: AuditFields): Promise<void> {
     this.#raw.transaction(() => {
       this.#db.insert(schema.recordings).values(toRow(r)).onConflictDoUpdate({ target: schema.recordings.id, set: toRow(r) }).run();
       this.#db.insert(schema.recordingAccess).values({ ...audit, recordingId: r.id, visitId: r.visitId }).run();
     })();
   }
 
-  byId(id: string): RecordingRecord | null {
+  async byId(id: string): Promise<RecordingRecord | null> {
     const row = this.#db.select().from(schema.recordings).where(eq(schema.recordings.id, id)).get();
     return row ? toRecord(row) : null;
   }
 
-  byEgress(egressId: string): RecordingRecord | null {
+  async byEgress(egressId: string): Promise<RecordingRecord | null> {
     const row = this.#db.select().from(schema.recordings).where(eq(schema.recordings.egressId, egressId)).get();
     return row ? toRecord(row) : null;
   }
 
-  forVisit(visitId: string): RecordingRecord[] {
+  async forVisit(visitId: string): Promise<RecordingRecord[]> {
     return this.#db.select().from(schema.recordings).where(eq(schema.recordings.visitId, visitId)).orderBy(asc(schema.recordings.startedAt)).all().map(toRecord);
   }
 
-  active(visitId: string): RecordingRecord[] {
-    return this.forVisit(visitId).filter((r) => r.state === 'active');
+  async active(visitId: string): Promise<RecordingRecord[]> {
+    return (await this.forVisit(visitId)).filter((r) => r.state === 'active');
   }
 
-  dueBefore(iso: string): RecordingRecord[] {
+  async dueBefore(iso: string): Promise<RecordingRecord[]> {
     return this.#db.select().from(schema.recordings)
       .where(and(lte(schema.recordings.retainUntil, iso), ne(schema.recordings.state, 'deleted'), ne(schema.recordings.state, 'active')))
       .all().map(toRecord);
   }
 
-  /** Audit rows for several records in one transaction with nothing else (listing). */
-  audit(entries: AccessEntry[]): void {
+  async audit(entries: AccessEntry[]): Promise<void> {
     if (entries.length === 0) return;
     this.#raw.transaction(() => { for (const e of entries) this.#db.insert(schema.recordingAccess).values(e).run(); })();
   }
 
-  accessLog(recordingId: string): AccessEntry[] {
+  async accessLog(recordingId: string): Promise<AccessEntry[]> {
     return this.#db.select().from(schema.recordingAccess).where(eq(schema.recordingAccess.recordingId, recordingId))
       .orderBy(asc(schema.recordingAccess.id)).all().map(({ id: _id, ...e }) => ({ ...e, action: e.action as AccessAction }));
   }

@@ -24,6 +24,7 @@ const EXPECTED: Record<RoomCommandType, { self: Role[]; others: Role[] }> = {
   toBreakout: { self: CLINICAL, others: CLINICAL },
   fromBreakout: { self: CLINICAL, others: CLINICAL },
   remove: { self: [], others: CLINICAL },
+  readmit: { self: [], others: CLINICAL },
   raiseHand: { self: ALL_PARTICIPANTS, others: [] },
   lowerHand: { self: ALL_PARTICIPANTS, others: CLINICAL },
   leave: { self: ALL_PARTICIPANTS, others: [] },

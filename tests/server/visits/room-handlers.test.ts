@@ -82,6 +82,30 @@ test('remove: a clinician ends someone else’s presence; removing again is refu
   if (!again.ok) assert.is(again.error.code, 'ERR_NOT_PRESENT');
 });
 
+test('removal sticks: also for someone who already left; no join or check-in until a clinician readmits', () => {
+  const doc = roomDoc('group-therapy', 'in-progress');
+  must(doc, { type: 'join', participantId: INTERPRETER.id, displayName: 'L', language: 'es' }, INTERPRETER, at(0));
+  must(doc, { type: 'leave', participantId: INTERPRETER.id }, INTERPRETER, at(1));
+  must(doc, { type: 'remove', participantId: INTERPRETER.id }, DR, at(2));
+  assert.is(readRosterEntry(doc, INTERPRETER.id)?.removedAt, iso(2));
+  assert.is(readRosterEntry(doc, INTERPRETER.id)?.removedBy, DR.id);
+  const rejoin = applyRoomCommand(doc, { type: 'join', participantId: INTERPRETER.id, displayName: 'L', language: 'es' }, INTERPRETER, at(3));
+  assert.equal(rejoin.ok ? null : rejoin.error.code, 'ERR_REMOVED');
+  must(doc, { type: 'checkIn', participantId: 'pat-1', displayName: 'A' }, PAT, at(3));
+  must(doc, { type: 'remove', participantId: 'pat-1' }, NURSE, at(4));
+  const back = applyRoomCommand(doc, { type: 'checkIn', participantId: 'pat-1', displayName: 'A' }, PAT, at(5));
+  assert.equal(back.ok ? null : back.error.code, 'ERR_REMOVED');
+  const self = applyRoomCommand(doc, { type: 'readmit', participantId: 'pat-1' }, PAT, at(5));
+  assert.equal(self.ok ? null : self.error.code, 'ERR_FORBIDDEN_COMMAND');
+  must(doc, { type: 'readmit', participantId: INTERPRETER.id }, DR, at(6));
+  must(doc, { type: 'readmit', participantId: 'pat-1' }, NURSE, at(6));
+  assert.is(readRosterEntry(doc, INTERPRETER.id)?.removedAt, undefined);
+  must(doc, { type: 'join', participantId: INTERPRETER.id, displayName: 'L', language: 'es' }, INTERPRETER, at(7));
+  must(doc, { type: 'checkIn', participantId: 'pat-1', displayName: 'A' }, PAT, at(7));
+  const again = applyRoomCommand(doc, { type: 'readmit', participantId: 'pat-1' }, DR, at(8));
+  assert.equal(again.ok ? null : again.error.code, 'ERR_NOT_REMOVED');
+});
+
 test('someone who left and checks in again goes to the back of the queue', () => {
   const doc = roomDoc('group-therapy', 'waiting');
   must(doc, { type: 'checkIn', participantId: 'pat-1', displayName: 'A' }, PAT, at(0));
