@@ -20,13 +20,17 @@ import { RedisBus } from './cluster/redis-bus.ts';
 import { VisitService } from './services/visits.ts';
 import { registerApi } from './api/routes.ts';
 import { registerLivekit } from '../livekit/routes.ts';
+import { SqliteRecordingRepository } from '../db/sqlite/livekit/recording-repo.ts';
+import { PgRecordingRepository } from '../db/pg/livekit/recording-repo.ts';
 import { removeUserFromVideo } from '../livekit/revocation.ts';
 import { CloseCode } from './sync/close-codes.ts';
 import { startEhr } from './ehr/index.ts';
 import { registerScheduling } from './scheduling/routes.ts';
 import { SqliteSchedulingRepository } from '../db/sqlite/scheduling/repo.ts';
+import { PgSchedulingRepository } from '../db/pg/scheduling/repo.ts';
 import { registerIntake } from './intake/routes.ts';
 import { SqliteIntakeRepository } from '../db/sqlite/intake/repo.ts';
+import { PgIntakeRepository } from '../db/pg/intake/repo.ts';
 import { defaultTables } from './billing/index.ts';
 import { serveWeb } from './web-static.ts';
 import type { AuditLog } from './security/audit/log.ts';
@@ -57,9 +61,9 @@ export async function startServer(config: Config, logger: Logger = createLogger(
   const sqlite = openSqlite(join(config.dataDir, 'rounds.db'), { synchronous: config.sqliteSynchronous });
   const secret = secretKey(config.tokenSecret);
   let hubRef: SyncHub | null = null;
-  const security = createSecurity({ settings: config.security, sqlite, secret, logger, closeWhere: (pred, code) => hubRef?.closeWhere(pred, code) ?? 0 });
-  const { audit, codec } = security;
   const pg = config.databaseUrl ? await openPostgres(config.databaseUrl) : null;
+  const security = createSecurity({ settings: config.security, sqlite, pg, secret, logger, closeWhere: (pred, code) => hubRef?.closeWhere(pred, code) ?? 0 });
+  const { audit, codec } = security;
   const store = pg ? new PgDocumentStore(pg, codec) : new SqliteDocumentStore(sqlite, codec);
   if (store instanceof SqliteDocumentStore) await store.ready();
   const bus = config.redisUrl ? new RedisBus(config.instanceId, config.redisUrl, logger) : undefined;
@@ -107,11 +111,12 @@ export async function startServer(config: Config, logger: Logger = createLogger(
   );
 
   registerApi(router, { visits, secret, tables, logger });
-  const livekit = registerLivekit(router, { repo, hub, visits, secret, settings: config.video, sqlite: sqlite.raw, logger });
+  const recordingRepo = pg ? new PgRecordingRepository(pg) : new SqliteRecordingRepository(sqlite.raw);
+  const livekit = registerLivekit(router, { repo, hub, visits, secret, settings: config.video, recordingRepo, logger });
   const publicUrl = () => config.publicUrl ?? `http://${config.host}:${transport?.port ?? config.port}`;
-  registerScheduling(router, { repo: new SqliteSchedulingRepository(sqlite, codec), visits, secret, systemBase: config.fhirSystemBase, publicUrl, logger, audit });
-  registerIntake(router, { repo: new SqliteIntakeRepository(sqlite, codec), visits: repo, secret, audit, logger });
-  const ehr = startEhr({ router, sqlite, settings: config.ehr, visits, secret, audit, logger, publicUrl, codec });
+  registerScheduling(router, { repo: pg ? new PgSchedulingRepository(pg, codec) : new SqliteSchedulingRepository(sqlite, codec), visits, secret, systemBase: config.fhirSystemBase, publicUrl, logger, audit });
+  registerIntake(router, { repo: pg ? new PgIntakeRepository(pg, codec) : new SqliteIntakeRepository(sqlite, codec), visits: repo, secret, audit, logger });
+  const ehr = startEhr({ router, sqlite, pg, settings: config.ehr, visits, secret, audit, logger, publicUrl, codec });
   // A session that ends (sign-out, idle, limit) or an account that is revoked loses its sync
   // connections on every instance and its video, within seconds.
   security.onSessionsEnded((sids, userId) => {
@@ -164,6 +169,7 @@ export async function startServer(config: Config, logger: Logger = createLogger(
         transport?.stopListening();
         await ehr.stop();
         await hub.shutdown();
+        await security.close();
         await bus?.close();
         await store.close();
         await pg?.close();

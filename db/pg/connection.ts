@@ -22,6 +22,11 @@ const HERE = dirname(fileURLToPath(import.meta.url));
  */
 export const PG_MIGRATION_SETS: readonly { folder: string; table: string }[] = [
   { folder: join(HERE, 'migrations'), table: '__drizzle_migrations' },
+  { folder: join(HERE, 'security/migrations'), table: '__drizzle_security' },
+  { folder: join(HERE, 'livekit/migrations'), table: '__drizzle_livekit' },
+  { folder: join(HERE, 'scheduling/migrations'), table: '__drizzle_scheduling' },
+  { folder: join(HERE, 'intake/migrations'), table: '__drizzle_intake' },
+  { folder: join(HERE, 'ehr/migrations'), table: '__drizzle_ehr' },
 ];
 
 export async function openPostgres(url: string, opts: { max?: number } = {}): Promise<PgHandle> {
