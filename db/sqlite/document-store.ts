@@ -18,6 +18,9 @@ import type { StoredRows, WorkerInit, WorkerReply, WorkerRequest } from './docum
  */
 const WORKER_BOOT = `import('tsx/esm/api').then((t) => { t.register(); return import(${JSON.stringify(new URL('./document-worker.ts', import.meta.url).href)}); })`;
 
+/** How often the checkpointer folds the WAL back into the database file. */
+const CHECKPOINT_EVERY_MS = 250;
+
 type Request = WorkerRequest extends infer R ? (R extends { id: number } ? Omit<R, 'id'> : never) : never;
 
 /** The I/O thread failed or was closed. */
@@ -31,6 +34,8 @@ export class SqliteDocumentStore implements DocumentStore {
   readonly #codec: BytesCodec;
   readonly #init: WorkerInit;
   #worker: Worker | null = null;
+  #checkpointer: Worker | null = null;
+  readonly #handle: SqliteHandle;
   #nextId = 1;
   readonly #pending = new Map<number, { resolve(v: unknown): void; reject(e: Error): void }>();
   #closed = false;
@@ -40,7 +45,8 @@ export class SqliteDocumentStore implements DocumentStore {
     if (handle.raw.memory) throw new TypeError('the SQLite document store needs a database file, not :memory:');
     this.#codec = codec;
     const sync = handle.raw.pragma('synchronous', { simple: true }) as number;
-    this.#init = { file: handle.raw.name, synchronous: sync >= 2 ? 'FULL' : 'NORMAL' };
+    this.#init = { file: handle.raw.name, synchronous: sync >= 2 ? 'FULL' : 'NORMAL', role: 'store', checkpointEveryMs: CHECKPOINT_EVERY_MS };
+    this.#handle = handle;
   }
 
   #call<T>(req: Request): Promise<T> {
@@ -55,6 +61,7 @@ export class SqliteDocumentStore implements DocumentStore {
   }
 
   #start(): Worker {
+    this.#startCheckpointer();
     const w = new Worker(WORKER_BOOT, { eval: true, workerData: this.#init });
     w.on('message', (r: WorkerReply) => {
       const p = this.#pending.get(r.id);
@@ -75,6 +82,25 @@ export class SqliteDocumentStore implements DocumentStore {
     w.unref();
     this.#worker = w;
     return w;
+  }
+
+  /**
+   * The file's checkpoints move to a thread of their own (see document-worker.ts); the main
+   * thread's connection stops checkpointing, so it never copies the WAL on the event loop. Should
+   * the thread die, the main connection checkpoints again until the next one starts.
+   */
+  #startCheckpointer(): void {
+    if (this.#checkpointer) return;
+    const c = new Worker(WORKER_BOOT, { eval: true, workerData: { ...this.#init, role: 'checkpoint' } });
+    c.unref();
+    c.on('error', () => {});
+    c.on('exit', () => {
+      if (this.#checkpointer !== c) return;
+      this.#checkpointer = null;
+      if (this.#handle.raw.open) this.#handle.raw.pragma('wal_autocheckpoint = 1000');
+    });
+    this.#handle.raw.pragma('wal_autocheckpoint = 0');
+    this.#checkpointer = c;
   }
 
   /** Starts the I/O thread and waits until its connection is open (so the first request pays nothing). */
@@ -118,6 +144,10 @@ export class SqliteDocumentStore implements DocumentStore {
 
   /** Finishes what was asked, then closes the I/O thread's connection. */
   async close(): Promise<void> {
+    const c = this.#checkpointer;
+    this.#checkpointer = null;
+    await c?.terminate();
+    if (this.#handle.raw.open) this.#handle.raw.pragma('wal_autocheckpoint = 1000');
     if (this.#closed || !this.#worker) { this.#closed = true; return; }
     const w = this.#worker;
     await this.#call({ op: 'close' });
