@@ -9,7 +9,7 @@ import { SyncHub } from './sync/hub.ts';
 import { assertNativeUws, startTransport, type Transport } from './transport/uws.ts';
 import { verifyToken, tokenCoversDocument, secretKey } from './auth/tokens.ts';
 import { RoundsError } from './errors.ts';
-import { Router } from './http/router.ts';
+import { Router, type RouteInfo } from './http/router.ts';
 import { json } from './http/types.ts';
 import type { ConnectionContext } from './sync/socket.ts';
 import { SqliteVisitRepository } from '../db/sqlite/visit-repo.ts';
@@ -45,6 +45,8 @@ export interface RunningServer {
   logger: Logger;
   audit: AuditLog;
   security: Security;
+  /** Every route registered on the HTTP router (read-only; the RBAC route table must cover the API ones). */
+  routes(): RouteInfo[];
   /** Stop accepting, commit everything, close sockets with 1001, close the database. */
   stop(): Promise<void>;
 }
@@ -161,6 +163,7 @@ export async function startServer(config: Config, logger: Logger = createLogger(
     logger,
     audit,
     security,
+    routes: () => router.routes(),
     stop: () => {
       stopping ??= (async () => {
         clearInterval(autoClose);

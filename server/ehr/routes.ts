@@ -5,7 +5,7 @@
  *   GET  /smart/callback              code + state -> tokens + context -> the visit (JSON)
  *   GET  /api/visits/:id/patient-context   clinical roles; audited
  *   GET  /api/outbox?status=          admin: write-back delivery status
- *   POST /api/outbox/:id/retry        admin: requeue a parked (or delivered) delivery
+ *   POST /api/outbox/:outboxId/retry  admin: requeue a parked (or delivered) delivery
  */
 import type { Logger } from 'pino';
 import type { Router } from '../http/router.ts';
@@ -73,9 +73,9 @@ export function registerEhr(router: Router, d: EhrRouteDeps): void {
       const visitId = req.query.get('visit');
       return json(200, { entries: await d.outbox.list({ ...(status ? { status: status as OutboxStatus } : {}), ...(visitId ? { visitId } : {}) }) });
     }))
-    .on('POST', '/api/outbox/:id/retry', wrap(async (req, p) => {
+    .on('POST', '/api/outbox/:outboxId/retry', wrap(async (req, p) => {
       await admin(req);
-      const id = Number(p.id);
+      const id = Number(p.outboxId);
       if (!Number.isSafeInteger(id) || !(await d.outbox.get(id))) throw new EhrError('ERR_OUTBOX_NOT_FOUND', 'no such outbox entry');
       if (!(await d.outbox.requeue(id, now().getTime()))) throw new EhrError('ERR_OUTBOX_NOT_RETRYABLE', 'only parked or delivered entries can be retried');
       return json(202, { id, status: 'pending' });

@@ -3,7 +3,7 @@
  * visit) to the EHR's FHIR server. A row is claimed, delivered idempotently (deliver.ts), and
  * marked delivered; a retryable failure (EHR down, timeout, 5xx) is tried again after an
  * exponential backoff; a row that fails for good, or `maxAttempts` times, is parked for an
- * operator, who can requeue it (POST /api/outbox/:id/retry). Re-sending a delivered row creates
+ * operator, who can requeue it (POST /api/outbox/:outboxId/retry). Re-sending a delivered row creates
  * nothing new. The queue is SQLite's or Postgres' (db/outbox-queue.ts); on Postgres several
  * instances run this worker on one outbox, and rows are claimed one at a time so that a claim
  * (a lease there) covers one delivery and the instances share the work.

@@ -3,7 +3,13 @@ import { errorJson, type HttpHandler, type HttpRequest, type HttpResponse } from
 
 export type RouteHandler = (req: HttpRequest, params: Record<string, string>) => Promise<HttpResponse> | HttpResponse;
 
-interface Route { method: string; parts: string[]; handler: RouteHandler }
+interface Route { method: string; pattern: string; parts: string[]; handler: RouteHandler }
+
+/** A registered route as registered (read-only view for reviews and tests). */
+export interface RouteInfo { readonly method: string; readonly pattern: string }
+
+/** The answer for a path no route has (also given by the security guard to unlisted API paths). */
+export const notFound = (): HttpResponse => errorJson(404, 'ERR_NOT_FOUND', 'not found');
 
 /** Answers requests no route matched; null lets the router answer 404. */
 export type FallbackHandler = (req: HttpRequest) => Promise<HttpResponse | null> | HttpResponse | null;
@@ -19,8 +25,13 @@ export class Router {
   }
 
   on(method: string, pattern: string, handler: RouteHandler): this {
-    this.#routes.push({ method: method.toUpperCase(), parts: pattern.split('/').filter(Boolean), handler });
+    this.#routes.push({ method: method.toUpperCase(), pattern, parts: pattern.split('/').filter(Boolean), handler });
     return this;
+  }
+
+  /** Every registered route, in registration order. */
+  routes(): RouteInfo[] {
+    return this.#routes.map(({ method, pattern }) => ({ method, pattern }));
   }
 
   handler(): HttpHandler {
@@ -40,7 +51,7 @@ export class Router {
       }
       return pathMatched
         ? errorJson(405, 'ERR_METHOD_NOT_ALLOWED', 'method not allowed')
-        : errorJson(404, 'ERR_NOT_FOUND', 'not found');
+        : notFound();
     };
   }
 }

@@ -1,6 +1,6 @@
 /**
  * FHIR R4 scheduling at /fhir (Schedule, Slot, Appointment, CapabilityStatement) and check-in
- * at /api/appointments/:id/check-in. Errors are OperationOutcomes with the Rounds code in
+ * at /api/appointments/:appointmentId/check-in. Errors are OperationOutcomes with the Rounds code in
  * `issue[0].details.coding[0].code`; every resource served is checked with validateFhir in tests.
  *
  * Who may do what: any signed-in role searches schedules and free slots; clinicians and admins
@@ -165,9 +165,9 @@ export function registerScheduling(router: Router, d: SchedulingDeps): void {
       audit(req, c, cur.id, `${change.type} appointment`);
       return fhir(200, toFhirAppointment(next, o));
     }))
-    .on('POST', '/api/appointments/:id/check-in', wrap(async (req, p) => {
+    .on('POST', '/api/appointments/:appointmentId/check-in', wrap(async (req, p) => {
       const c = await caller(req);
-      const { appointment: cur, version } = await appointment(p.id!, c);
+      const { appointment: cur, version } = await appointment(p.appointmentId!, c);
       if (cur.status !== 'booked') throw new SchedulingError('ERR_SCHED_ILLEGAL_CHANGE', `a ${cur.status} appointment cannot be checked in`);
       const at = now();
       const body = checkInVisitBody(cur, fhirBody(req));

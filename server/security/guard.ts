@@ -1,13 +1,16 @@
 /**
  * The security layer around the HTTP API: for each request it finds the route's RBAC rule,
  * authenticates the caller, refuses roles the table does not grant (403 before the handler
- * runs), and writes one audit entry per API call (who, role, route resource and ids, action,
- * outcome, source address; never the request or response body). The entry is committed before
- * the answer goes out; if it cannot be written, a successful answer is withheld (503) so that no
- * PHI leaves without its audit record (refusals still go out: they disclose nothing).
+ * runs), refuses API paths no rule lists (fail closed: 404 `ERR_NOT_FOUND`, exactly what a path
+ * that does not exist gets, so the refusal reveals nothing; audited as denied), and writes one
+ * audit entry per API call (who, role, route resource and ids, action, outcome, source address;
+ * never the request or response body). The entry is committed before the answer goes out; if it
+ * cannot be written, a successful answer is withheld (503) so that no PHI leaves without its
+ * audit record (refusals still go out: they disclose nothing).
  */
 import type { HttpHandler, HttpRequest, HttpResponse } from '../http/types.ts';
 import { errorJson } from '../http/types.ts';
+import { notFound } from '../http/router.ts';
 import { authenticate } from '../api/auth.ts';
 import { verifyToken } from '../auth/tokens.ts';
 import { isRoundsError, RoundsError } from '../errors.ts';
@@ -35,8 +38,11 @@ export interface GuardOptions {
   cookieSession?: (req: HttpRequest) => Promise<{ sub: string; role: string; bearer: string; setCookie?: string } | null>;
 }
 
-/** Paths whose calls are audited even when no rule here covers them. */
-const AUDITED_PREFIXES = ['/api/', '/fhir', '/smart/'];
+/** First path segments whose calls are audited even when no rule covers them (`api`: refused, see above). */
+const AUDITED_ROOTS = new Set(['api', 'fhir', 'smart']);
+
+/** The guard's answer to a role the RBAC table does not grant the route's actions. */
+export const ROLE_REFUSED = 'this role may not do this';
 
 export function outcomeOf(status: number): string {
   if (status < 400) return 'allowed';
@@ -49,18 +55,21 @@ export function guardHttp(inner: HttpHandler, o: GuardOptions): HttpHandler {
   return async (req: HttpRequest): Promise<HttpResponse> => {
     const m = matchRoute(req.method, req.path);
     if (!m) {
-      // Routes of other features (video, EHR, scheduling, FHIR) keep their own checks; every call
-      // to them is still audited, naming the caller when a valid bearer token says who it is.
-      const res = await inner(req);
-      if (AUDITED_PREFIXES.some((p) => req.path.startsWith(p))) {
+      // Fail closed: an API path without a rule is refused before any handler runs. The FHIR
+      // routes keep their own checks; every call to them is still audited. Entries name the
+      // caller when a valid bearer token says who it is.
+      const root = req.path.split('/').find(Boolean) ?? '';
+      const refused = root === 'api';
+      const res = refused ? notFound() : await inner(req);
+      if (AUDITED_ROOTS.has(root)) {
         const t = await verifyToken(o.secret, /^Bearer\s+(\S+)$/i.exec(req.headers['authorization'] ?? '')?.[1] ?? null).catch(() => null);
-        return write(req, t?.sub ?? 'anonymous', t?.role ?? 'none', req.path.slice(0, 256), req.method, res);
+        return write(req, t?.sub ?? 'anonymous', t?.role ?? 'none', req.path.slice(0, 256), req.method, res, refused ? 'denied' : undefined);
       }
       return res;
     }
     const action = `${req.method} ${m.rule.pattern}`;
     if (!m.rule.resource) {
-      if (m.rule.auditPublic && o.publicLimiter && !o.publicLimiter.hit(req.address, now().getTime())) {
+      if (m.rule.auditPublic && m.rule.rateLimited !== false && o.publicLimiter && !o.publicLimiter.hit(req.address, now().getTime())) {
         const limited = errorJson(429, 'ERR_RATE_LIMITED', 'too many attempts from this address; wait a minute');
         return write(req, 'anonymous', 'none', auditResource(m), action, limited);
       }
@@ -84,15 +93,15 @@ export function guardHttp(inner: HttpHandler, o: GuardOptions): HttpHandler {
       return write(req, 'anonymous', 'none', auditResource(m), action, res);
     }
     const allowed = m.rule.actions.some((a) => decide(who.role, m.rule.resource!, a) !== 'deny');
-    const res = allowed ? await inner(req) : errorJson(403, 'ERR_FORBIDDEN', 'this role may not do this');
+    const res = allowed ? await inner(req) : errorJson(403, 'ERR_FORBIDDEN', ROLE_REFUSED);
     const audited = await write(req, who.sub, who.role, auditResource(m), action, res);
     return setCookie ? { ...audited, headers: { ...(audited.headers ?? {}), 'set-cookie': setCookie } } : audited;
   };
 
   /** Commits the call's entry, then answers: `res`, or 503 when a successful answer could not be audited. */
-  async function write(req: HttpRequest, actor: string, role: string, resource: string, action: string, res: HttpResponse): Promise<HttpResponse> {
+  async function write(req: HttpRequest, actor: string, role: string, resource: string, action: string, res: HttpResponse, outcome = outcomeOf(res.status)): Promise<HttpResponse> {
     try {
-      await o.audit.append({ at: now().toISOString(), actor, role, resource, action, outcome: outcomeOf(res.status), address: req.address, detail: String(res.status) });
+      await o.audit.append({ at: now().toISOString(), actor, role, resource, action, outcome, address: req.address, detail: String(res.status) });
       return res;
     } catch (e) {
       o.onAuditError?.(e);

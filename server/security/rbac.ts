@@ -21,39 +21,63 @@
  *   and submits their own check-in answers (insurance, intake, consent), which they cannot read back.
  * - billing: close records reduced to charges (never note text) and billing preview. No documents.
  * - admin: an operator, not a care-team member: no PHI documents or visit data; verifies and
- *   exports the audit log, creates and revokes accounts.
+ *   exports the audit log, creates and revokes accounts, manages the EHR write-back outbox.
+ *
+ * Video, recordings, EHR and scheduling (the handlers keep their own checks on the concrete visit,
+ * roster and appointment as defence in depth; these rows are what they allow today):
+ * - video `join` (a video token, one's own subscription permissions, hiding one's own camera):
+ *   every role that appears in a room roster (livekit/grants.ts); never billing or admin.
+ * - video `moderate` (routing, breakouts, mute, remove, readmit, narrowing permissions) and `share`
+ *   (marking one's screen share as PHI), recordings (start, stop, list, read): the clinical team,
+ *   clinician and nurse (livekit/membership.ts isClinicalMember; a recording's viewers are the
+ *   visit's clinicians and whoever started it, so nobody else ever sees one).
+ * - patient-context (read from the EHR): clinician, nurse, scribe (server/ehr/service.ts).
+ * - appointment `check-in`: clinical staff and admin for anyone, a patient for their own
+ *   (server/scheduling/routes.ts STAFF / mayActFor).
  */
 import type { Role } from '../visits/model.ts';
 
 export type Resource =
   | 'visit' | 'visit-command' | 'queue' | 'records' | 'invite' | 'billing-preview' | 'audit' | 'user'
-  | 'note' | 'room' | 'intake';
+  | 'note' | 'room' | 'intake' | 'video' | 'recording' | 'patient-context' | 'outbox' | 'appointment';
 
 export type Action =
-  | 'create' | 'read' | 'write' | 'read-ended' | 'run' | 'close' | 'read-charges' | 'revoke' | 'verify' | 'export' | 'list';
+  | 'create' | 'read' | 'write' | 'read-ended' | 'run' | 'close' | 'read-charges' | 'revoke' | 'verify' | 'export' | 'list'
+  | 'join' | 'moderate' | 'share' | 'start' | 'stop' | 'retry' | 'check-in';
 
 export type Grant = Action | `${Action}:own`;
 
 type Table = Readonly<Record<Role, Readonly<Partial<Record<Resource, readonly Grant[]>>>>>;
 
 const CARE_DOCS = { note: ['read', 'write', 'read-ended'], room: ['read', 'write', 'read-ended'] } as const;
+/** The clinical team's video: joins, moderates, shares screens, records. */
+const CLINICAL_VIDEO = { video: ['join', 'moderate', 'share'], recording: ['start', 'stop', 'list', 'read'] } as const;
+const JOINS_VIDEO = { video: ['join'] } as const;
 
 export const RBAC: Table = {
   clinician: {
     visit: ['create', 'read', 'list', 'close'], 'visit-command': ['run'], queue: ['read'], records: ['read'],
     invite: ['create', 'revoke'], 'billing-preview': ['run'], intake: ['read'], ...CARE_DOCS,
+    ...CLINICAL_VIDEO, 'patient-context': ['read'], appointment: ['check-in'],
   },
-  nurse: { visit: ['read', 'list'], 'visit-command': ['run'], queue: ['read'], intake: ['read'], ...CARE_DOCS },
+  nurse: {
+    visit: ['read', 'list'], 'visit-command': ['run'], queue: ['read'], intake: ['read'], ...CARE_DOCS,
+    ...CLINICAL_VIDEO, 'patient-context': ['read'], appointment: ['check-in'],
+  },
   scribe: {
     visit: ['read', 'list'], 'visit-command': ['run'], queue: ['read'], intake: ['read'],
     note: ['read', 'write', 'read-ended'], room: ['read', 'read-ended'],
+    ...JOINS_VIDEO, 'patient-context': ['read'], appointment: ['check-in'],
   },
-  patient: { visit: ['read:own'], 'visit-command': ['run:own'], queue: ['read:own'], intake: ['write:own'], room: ['read'] },
-  caregiver: { 'visit-command': ['run:own'], queue: ['read:own'], room: ['read'] },
-  interpreter: { 'visit-command': ['run:own'], queue: ['read:own'], room: ['read'] },
-  observer: { 'visit-command': ['run:own'], queue: ['read:own'], room: ['read'] },
+  patient: {
+    visit: ['read:own'], 'visit-command': ['run:own'], queue: ['read:own'], intake: ['write:own'], room: ['read'],
+    ...JOINS_VIDEO, appointment: ['check-in:own'],
+  },
+  caregiver: { 'visit-command': ['run:own'], queue: ['read:own'], room: ['read'], ...JOINS_VIDEO },
+  interpreter: { 'visit-command': ['run:own'], queue: ['read:own'], room: ['read'], ...JOINS_VIDEO },
+  observer: { 'visit-command': ['run:own'], queue: ['read:own'], room: ['read'], ...JOINS_VIDEO },
   billing: { records: ['read-charges'], 'billing-preview': ['run'] },
-  admin: { audit: ['verify', 'export'], user: ['create', 'revoke'] },
+  admin: { audit: ['verify', 'export'], user: ['create', 'revoke'], outbox: ['list', 'retry'], appointment: ['check-in'] },
 };
 
 export type Decision = 'allow' | 'own' | 'deny';

@@ -1,8 +1,14 @@
 /**
- * Every HTTP API route with the RBAC resource and actions it needs. The guard refuses a caller
- * whose role is granted none of the actions (403 before the handler runs); the audit trail names
- * the route's resource and action. Routes of other features not listed here (video, scheduling,
- * EHR) reach their own handlers' checks unchanged; the guard still audits every /api/ call.
+ * Every HTTP API route with the RBAC resource and actions it needs: one row per route the app
+ * registers under /api/ (tests/server/security/route-table.test.ts checks both directions), plus
+ * the public non-API entry points (health, SMART launch). The guard fails closed: it refuses a
+ * caller whose role is granted none of the row's actions (403 before the handler runs) and an
+ * /api/ request that matches no row (404, the answer of a path that does not exist). The audit
+ * trail names the route's resource and action. Handlers keep their own checks on the concrete
+ * visit, roster or appointment as defence in depth.
+ *
+ * Path parameters: `:id` is always a visit id (a token scoped to that visit's room is good for
+ * the call, and the audit names `visit/<id>`); other ids have their own names (`:outboxId`...).
  */
 import type { Action, Resource } from './rbac.ts';
 
@@ -15,6 +21,12 @@ export interface RouteRule {
   actions: readonly Action[];
   /** For public routes (no caller to check): write an audit entry for every call. Routes with a resource are always audited. */
   auditPublic: boolean;
+  /**
+   * Public, audited routes are rate limited per source address (sign-in, one-time codes) unless
+   * this is false: callers that prove themselves otherwise and arrive in volume from one address
+   * (LiveKit's signed webhooks, EHR launches through a hospital's NAT) are audited only.
+   */
+  rateLimited?: false;
 }
 
 export const ROUTES: readonly RouteRule[] = [
@@ -44,6 +56,34 @@ export const ROUTES: readonly RouteRule[] = [
   { method: 'POST', pattern: '/api/auth/logout', resource: null, actions: [], auditPublic: false },
   { method: 'POST', pattern: '/api/auth/logout-all', resource: null, actions: [], auditPublic: false },
   { method: 'POST', pattern: '/api/auth/sync-token', resource: null, actions: [], auditPublic: false },
+  // Video (livekit/routes.ts).
+  { method: 'POST', pattern: '/api/visits/:id/video-token', resource: 'video', actions: ['join'], auditPublic: false },
+  { method: 'GET', pattern: '/api/visits/:id/video/permissions', resource: 'video', actions: ['join'], auditPublic: false },
+  { method: 'POST', pattern: '/api/visits/:id/video/routing', resource: 'video', actions: ['moderate'], auditPublic: false },
+  { method: 'POST', pattern: '/api/visits/:id/video/hide', resource: 'video', actions: ['join'], auditPublic: false },
+  { method: 'POST', pattern: '/api/visits/:id/breakouts', resource: 'video', actions: ['moderate'], auditPublic: false },
+  { method: 'POST', pattern: '/api/visits/:id/breakouts/:breakoutId/assign', resource: 'video', actions: ['moderate'], auditPublic: false },
+  { method: 'POST', pattern: '/api/visits/:id/breakouts/:breakoutId/reconvene', resource: 'video', actions: ['moderate'], auditPublic: false },
+  { method: 'POST', pattern: '/api/visits/:id/moderation/mute', resource: 'video', actions: ['moderate'], auditPublic: false },
+  { method: 'POST', pattern: '/api/visits/:id/moderation/remove', resource: 'video', actions: ['moderate'], auditPublic: false },
+  { method: 'POST', pattern: '/api/visits/:id/moderation/readmit', resource: 'video', actions: ['moderate'], auditPublic: false },
+  { method: 'POST', pattern: '/api/visits/:id/moderation/permissions', resource: 'video', actions: ['moderate'], auditPublic: false },
+  { method: 'POST', pattern: '/api/visits/:id/screen-share', resource: 'video', actions: ['share'], auditPublic: false },
+  { method: 'POST', pattern: '/api/visits/:id/recording/start', resource: 'recording', actions: ['start'], auditPublic: false },
+  { method: 'POST', pattern: '/api/visits/:id/recording/stop', resource: 'recording', actions: ['stop'], auditPublic: false },
+  { method: 'GET', pattern: '/api/visits/:id/recordings', resource: 'recording', actions: ['list'], auditPublic: false },
+  { method: 'GET', pattern: '/api/visits/:id/recordings/:recordingId', resource: 'recording', actions: ['read'], auditPublic: false },
+  // LiveKit proves itself with a signed JWT (livekit/webhooks.ts).
+  { method: 'POST', pattern: '/api/livekit/webhook', resource: null, actions: [], auditPublic: true, rateLimited: false },
+  // EHR (server/ehr/routes.ts): SMART launches are public (the EHR's authorization server decides).
+  { method: 'GET', pattern: '/smart/launch', resource: null, actions: [], auditPublic: true, rateLimited: false },
+  { method: 'GET', pattern: '/smart/standalone', resource: null, actions: [], auditPublic: true, rateLimited: false },
+  { method: 'GET', pattern: '/smart/callback', resource: null, actions: [], auditPublic: true, rateLimited: false },
+  { method: 'GET', pattern: '/api/visits/:id/patient-context', resource: 'patient-context', actions: ['read'], auditPublic: false },
+  { method: 'GET', pattern: '/api/outbox', resource: 'outbox', actions: ['list'], auditPublic: false },
+  { method: 'POST', pattern: '/api/outbox/:outboxId/retry', resource: 'outbox', actions: ['retry'], auditPublic: false },
+  // Scheduling (server/scheduling/routes.ts); its FHIR routes under /fhir check callers themselves.
+  { method: 'POST', pattern: '/api/appointments/:appointmentId/check-in', resource: 'appointment', actions: ['check-in'], auditPublic: false },
 ];
 
 export interface MatchedRoute { rule: RouteRule; params: Record<string, string> }
@@ -68,9 +108,12 @@ export function matchRoute(method: string, path: string): MatchedRoute | null {
   return null;
 }
 
-/** The resource an entry names: the route's resource and its ids, never request content. */
+/**
+ * The resource an entry names: the route's resource and its ids (`visit/<id>`, then
+ * `participant/<participantId>`, `invite/<inviteId>`... in path order), never request content.
+ */
 export function auditResource(m: MatchedRoute): string {
-  const { id, participantId, inviteId, userId } = m.params;
   const base = m.rule.resource ?? m.rule.pattern.split('/').filter(Boolean).join('/');
-  return [base, id && `visit/${id}`, participantId && `participant/${participantId}`, inviteId && `invite/${inviteId}`, userId && `user/${userId}`].filter(Boolean).join(' ');
+  const ids = Object.entries(m.params).map(([name, value]) => `${name === 'id' ? 'visit' : name.replace(/Id$/, '')}/${value}`);
+  return [base, ...ids].join(' ');
 }

@@ -72,11 +72,34 @@ export function rawConnect(url: string, protocols?: string[]): Promise<RawClient
   });
 }
 
+export interface UpgradeProbe {
+  /**
+   * Close only after the server's first message (the sync greeting: the hub has taken the socket
+   * over and opened the document). uWS 20.30 rarely drops a fresh socket before that
+   * (server/transport/uws.ts); such a connection is tried again, up to 4 times in all.
+   */
+  firstMessage?: boolean;
+}
+
 /** What the server answered to an upgrade: 101 (the socket is closed again at once) or a refusal. */
-export function upgradeAnswer(url: string, protocols?: string[]): Promise<{ status: number; body: string; protocol?: string }> {
+export async function upgradeAnswer(url: string, protocols?: string[], probe: UpgradeProbe = {}): Promise<{ status: number; body: string; protocol?: string }> {
+  let answer = await upgradeOnce(url, protocols, probe);
+  for (let i = 1; i < 4 && answer.status === 0; i++) answer = await upgradeOnce(url, protocols, probe);
+  return answer;
+}
+
+/** The HTTP status a sync upgrade for `docName` with `token` gets (101 when it succeeds). */
+export async function upgradeStatus(port: number, docName: string, token: string, probe: UpgradeProbe = {}): Promise<number> {
+  return (await upgradeAnswer(docUrl(port, docName, token), undefined, probe)).status;
+}
+
+/** One upgrade; status 0 when the socket closed before the first message `probe` waits for. */
+function upgradeOnce(url: string, protocols: string[] | undefined, probe: UpgradeProbe): Promise<{ status: number; body: string; protocol?: string }> {
   return new Promise((resolve, reject) => {
     const ws = new WebSocket(url, protocols);
-    ws.on('error', (e) => reject(e));
+    // Waiting for the first message, a dropped socket (an error, then a close) answers status 0.
+    ws.on('error', (e) => { if (!probe.firstMessage) reject(e); });
+    if (probe.firstMessage) ws.once('close', () => resolve({ status: 0, body: '' }));
     ws.once('unexpected-response', (req, res) => {
       const socket = res.socket;
       let body = '';
@@ -88,8 +111,9 @@ export function upgradeAnswer(url: string, protocols?: string[]): Promise<{ stat
     });
     ws.once('open', () => {
       const protocol = ws.protocol;
-      ws.close(1000);
-      resolve({ status: 101, body: '', protocol });
+      const done = () => { ws.close(1000); resolve({ status: 101, body: '', protocol }); };
+      if (!probe.firstMessage) return done();
+      ws.once('message', done);
     });
   });
 }

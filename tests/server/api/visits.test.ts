@@ -1,11 +1,11 @@
 /** Visits end to end: access by role, room commands, invites, close exactly once, valid FHIR records. */
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import WebSocket from 'ws';
 import * as Y from 'yjs';
 import type { RunningServer } from '../../../server/app.ts';
 import { destroyAll, provider, removeDir, startTestServer, synced, tempDir, token, waitFor } from '../../helpers/server.ts';
 import { apiToken, call, visitBody } from '../../helpers/api.ts';
+import { upgradeStatus } from '../../helpers/raw.ts';
 import { validateFhir } from '../../../server/fhir/validate.ts';
 
 const test = suite('visits API and documents');
@@ -21,16 +21,6 @@ test.before(async () => {
   dr = await apiToken('dr-chen', 'clinician');
 });
 test.after(async () => { await server.stop(); removeDir(dir); });
-
-/** The HTTP status an upgrade gets (101 when it succeeds). */
-function upgradeStatus(doc: string, tok: string): Promise<number> {
-  return new Promise((resolve) => {
-    const ws = new WebSocket(`ws://127.0.0.1:${server.port}/sync/${doc}?token=${tok}`);
-    ws.on('open', () => { ws.close(); resolve(101); });
-    ws.on('unexpected-response', (_req, res) => { resolve(res.statusCode ?? 0); ws.terminate(); });
-    ws.on('error', () => {});
-  });
-}
 
 test('create validates input and role', async () => {
   const bad = await call(base, 'POST', '/api/visits', dr, { kind: 'nope' });
@@ -48,11 +38,11 @@ test('patient reads the room only, billing neither, clinician writes both; patie
   const v = (await call(base, 'POST', '/api/visits', dr, visitBody())).json;
   const room = `visit/${v.id}/room`;
   const note = `visit/${v.id}/note`;
-  assert.is(await upgradeStatus(note, await token({ doc: note, sub: 'pat-1', role: 'patient' })), 403);
-  assert.is(await upgradeStatus(room, await token({ doc: room, sub: 'bill-1', role: 'billing' })), 403);
-  assert.is(await upgradeStatus(note, await token({ doc: note, sub: 'bill-1', role: 'billing' })), 403);
-  assert.is(await upgradeStatus(room, await token({ doc: room, sub: 'pat-9', role: 'patient' })), 403, 'another visit\'s patient');
-  assert.is(await upgradeStatus(room, await token({ doc: room, sub: 'pat-1', role: 'patient' })), 101);
+  assert.is(await upgradeStatus(server.port, note, await token({ doc: note, sub: 'pat-1', role: 'patient' })), 403);
+  assert.is(await upgradeStatus(server.port, room, await token({ doc: room, sub: 'bill-1', role: 'billing' })), 403);
+  assert.is(await upgradeStatus(server.port, note, await token({ doc: note, sub: 'bill-1', role: 'billing' })), 403);
+  assert.is(await upgradeStatus(server.port, room, await token({ doc: room, sub: 'pat-9', role: 'patient' })), 403, 'another visit\'s patient');
+  assert.is(await upgradeStatus(server.port, room, await token({ doc: room, sub: 'pat-1', role: 'patient' })), 101);
 
   const c = provider(server.port, note, await token({ doc: note, sub: 'dr-chen' }));
   const cr = provider(server.port, room, await token({ doc: room, sub: 'dr-chen' }));
@@ -120,8 +110,8 @@ test('invites: create, use once, second use refused, wrong code, revoke; joiner 
   assert.is(ok.status, 200);
   assert.is(ok.json.role, 'interpreter');
   // The joiner's token opens the room (read-only) and never the note.
-  assert.is(await upgradeStatus(`visit/${v.id}/room`, ok.json.token), 101);
-  assert.is(await upgradeStatus(`visit/${v.id}/note`, ok.json.token), 403);
+  assert.is(await upgradeStatus(server.port, `visit/${v.id}/room`, ok.json.token), 101);
+  assert.is(await upgradeStatus(server.port, `visit/${v.id}/note`, ok.json.token), 403);
   const again = await call(base, 'POST', '/api/invites/redeem', null, { token: inv.token, code: inv.code, displayName: 'Lucia' });
   assert.is(again.json.error.code, 'ERR_INVITE_USED');
   const room = `visit/${v.id}/room`;

@@ -1,10 +1,10 @@
 /** Live sync connections per user are capped; a closed connection frees its slot. */
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import WebSocket from 'ws';
 import type { RunningServer } from '../../../server/app.ts';
 import { destroyAll, provider, removeDir, startTestServer, synced, tempDir, token, waitFor } from '../../helpers/server.ts';
 import { apiToken, call, visitBody } from '../../helpers/api.ts';
+import { upgradeStatus } from '../../helpers/raw.ts';
 
 const test = suite('connection caps per user');
 let dir = '';
@@ -16,15 +16,6 @@ test.before(async () => {
 });
 test.after(async () => { await server.stop(); removeDir(dir); });
 
-function upgrade(doc: string, tok: string): Promise<number> {
-  return new Promise((resolve) => {
-    const ws = new WebSocket(`ws://127.0.0.1:${server.port}/sync/${doc}?token=${tok}`);
-    ws.on('open', () => { ws.close(); resolve(101); });
-    ws.on('unexpected-response', (_q, r) => { resolve(r.statusCode ?? 0); ws.terminate(); });
-    ws.on('error', () => {});
-  });
-}
-
 test('a third connection of the same user is refused until one closes; other users are unaffected', async () => {
   const v = (await call(server.url, 'POST', '/api/visits', await apiToken('dr-chen', 'clinician'), visitBody())).json;
   const note = `visit/${v.id}/note`;
@@ -32,12 +23,12 @@ test('a third connection of the same user is refused until one closes; other use
   const a = provider(server.port, note, await token({ doc: note, sub: 'dr-chen' }));
   const b = provider(server.port, room, await token({ doc: room, sub: 'dr-chen' }));
   await Promise.all([synced(a), synced(b)]);
-  assert.is(await upgrade(room, await token({ doc: room, sub: 'dr-chen' })), 403);
-  assert.is(await upgrade(room, await token({ doc: room, sub: 'dr-lee' })), 101);
+  assert.is(await upgradeStatus(server.port, room, await token({ doc: room, sub: 'dr-chen' })), 403);
+  assert.is(await upgradeStatus(server.port, room, await token({ doc: room, sub: 'dr-lee' })), 101);
   b.shouldConnect = false;
   destroyAll(b);
   await waitFor(() => server.hub.connections === 1, 'the closed connection is gone');
-  assert.is(await upgrade(room, await token({ doc: room, sub: 'dr-chen' })), 101);
+  assert.is(await upgradeStatus(server.port, room, await token({ doc: room, sub: 'dr-chen' })), 101);
   const refused = (await server.audit.list()).filter((e) => e.action === 'sync.open' && e.outcome === 'denied' && e.actor === 'unverified:dr-chen');
   assert.is(refused.length, 1);
   destroyAll(a);

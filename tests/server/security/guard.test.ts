@@ -9,6 +9,7 @@ import WebSocket from 'ws';
 import type { RunningServer } from '../../../server/app.ts';
 import { destroyAll, provider, removeDir, startTestServer, synced, tempDir, token, waitFor } from '../../helpers/server.ts';
 import { apiToken, call, visitBody } from '../../helpers/api.ts';
+import { docUrl, upgradeAnswer } from '../../helpers/raw.ts';
 
 const test = suite('security guard and audit wiring');
 let dir = '';
@@ -44,10 +45,30 @@ test('API calls are audited with who, role, resource, action, outcome and addres
   const anon = es.find((e) => e.action === 'GET /api/visits/:id' && e.actor === 'anonymous');
   assert.is(anon?.outcome, 'denied');
   assert.not.match(JSON.stringify(es), /Zelda|Quartermaine/);
-  // Calls to routes outside the RBAC route table are audited too, naming a verified caller.
+  // Calls to API paths outside the RBAC route table are refused and audited, naming a verified caller.
   await call(server.url, 'GET', '/api/not-a-route/x', dr);
   const other = (await entries()).find((e) => e.resource === '/api/not-a-route/x');
-  assert.equal([other?.actor, other?.role, other?.action, other?.outcome], ['dr-chen', 'clinician', 'GET', 'failed']);
+  assert.equal([other?.actor, other?.role, other?.action, other?.outcome, other?.detail], ['dr-chen', 'clinician', 'GET', 'denied', '404']);
+});
+
+test('fail closed: an API path with no RBAC row is refused as not found before any handler runs; other paths keep working', async () => {
+  const dr = await apiToken('dr-chen', 'clinician');
+  const v = (await call(server.url, 'POST', '/api/visits', dr, visitBody())).json;
+  const missing = await call(server.url, 'GET', '/api/no-such-thing', null);
+  assert.equal([missing.status, missing.json], [404, { error: { code: 'ERR_NOT_FOUND', message: 'not found' } }]);
+  // A registered path under another method (the router would say 405) gets the same answer: no row, no hint.
+  for (const [method, path] of [['PUT', '/api/visits'], ['DELETE', `/api/visits/${v.id}`], ['PATCH', `/api/visits/${v.id}/close`], ['GET', '//api/outbox/x']]) {
+    const r = await call(server.url, method!, path!, dr, method === 'GET' ? undefined : {});
+    assert.equal([r.status, r.json], [404, missing.json], `${method} ${path}`);
+  }
+  const denied = (await entries()).filter((e) => e.outcome === 'denied' && e.detail === '404');
+  assert.ok(denied.some((e) => e.resource === `/api/visits/${v.id}` && e.action === 'DELETE' && e.actor === 'dr-chen'));
+  assert.ok(denied.some((e) => e.resource === '/api/no-such-thing' && e.actor === 'anonymous'));
+  assert.is((await call(server.url, 'GET', '/healthz', null)).status, 200);
+  const page = await fetch(`${server.url}/clinician/${v.id}`);
+  await page.body?.cancel();
+  assert.ok([200, 503].includes(page.status), 'the web app fallback still answers (503 when the app is not built)');
+  assert.is((await upgradeAnswer(docUrl(server.port, `visit/${v.id}/room`, await token({ doc: `visit/${v.id}/room`, sub: 'dr-chen' })))).status, 101);
 });
 
 test('sync: opened, write refused, closed, and refused upgrades are audited; no note text in the log', async () => {

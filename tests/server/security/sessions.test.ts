@@ -7,13 +7,13 @@
  */
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import WebSocket from 'ws';
 import { SignJWT } from 'jose';
 import type { RunningServer } from '../../../server/app.ts';
 import { CloseCode } from '../../../server/sync/close-codes.ts';
 import { totpCode } from '../../../server/security/auth/totp.ts';
 import { destroyAll, provider, removeDir, startTestServer, synced, tempDir, token, TEST_SECRET, waitFor } from '../../helpers/server.ts';
 import { apiToken, call, cookieCall, signIn, visitBody } from '../../helpers/api.ts';
+import { upgradeStatus } from '../../helpers/raw.ts';
 import { createTestDatabase } from '../../helpers/pg.ts';
 
 const PW = 'a long enough password 1';
@@ -51,15 +51,6 @@ function closeCode(p: ReturnType<typeof provider>): Promise<number> {
   return new Promise((resolve) => p.on('connection-close', (e: any) => { if (e) resolve(e.code); }));
 }
 
-function upgrade(doc: string, tok: string): Promise<number> {
-  return new Promise((resolve) => {
-    const ws = new WebSocket(`ws://127.0.0.1:${server.port}/sync/${doc}?token=${tok}`);
-    ws.on('open', () => { ws.close(); resolve(101); });
-    ws.on('unexpected-response', (_q, r) => { resolve(r.statusCode ?? 0); ws.terminate(); });
-    ws.on('error', () => {});
-  });
-}
-
 test('MFA sign-in sets a hardened cookie; the session works for the API and derives sync tokens; revoking closes the connection with 4005', async () => {
   const created = await call(server.url, 'POST', '/api/admin/users', admin, { username: 'dr-kim', role: 'clinician', password: PW });
   assert.is(created.status, 201);
@@ -88,7 +79,7 @@ test('MFA sign-in sets a hardened cookie; the session works for the API and deri
   p.shouldConnect = false;
   destroyAll(p);
   assert.is((await withCookie(ok.cookie!, 'GET', '/api/auth/session')).status, 401);
-  assert.is(await upgrade(note, st.json.token), 401, 'the session-bound token is dead');
+  assert.is(await upgradeStatus(server.port, note, st.json.token), 401, 'the session-bound token is dead');
   const bearer = await token({ doc: 'api', sub: userId, role: 'clinician' });
   assert.is((await call(server.url, 'GET', `/api/visits/${v.json.id}`, bearer)).status, 403, 'revoked account: even an operator-minted token');
   assert.ok((await server.audit.verify()).ok);
@@ -141,26 +132,26 @@ test('tampered, expired and cross-visit tokens are refused', async () => {
   const b = (await call(server.url, 'POST', '/api/visits', dr, visitBody())).json;
   const roomA = `visit/${a.id}/room`;
   const good = await token({ doc: roomA, sub: 'pat-1', role: 'patient', access: 'read' });
-  assert.is(await upgrade(roomA, good), 101);
+  assert.is(await upgradeStatus(server.port, roomA, good), 101);
   // Tampered: payload changed to claim the clinician role, signature kept.
   const [h, payload, sig] = good.split('.') as [string, string, string];
   const claims = JSON.parse(Buffer.from(payload, 'base64url').toString());
   const forged = [h, Buffer.from(JSON.stringify({ ...claims, role: 'clinician', access: 'write' })).toString('base64url'), sig].join('.');
-  assert.is(await upgrade(roomA, forged), 401);
-  assert.is(await upgrade(`visit/${a.id}/note`, forged), 401);
+  assert.is(await upgradeStatus(server.port, roomA, forged), 401);
+  assert.is(await upgradeStatus(server.port, `visit/${a.id}/note`, forged), 401);
   const noneAlg = [Buffer.from('{"alg":"none","typ":"JWT"}').toString('base64url'), payload, ''].join('.');
-  assert.is(await upgrade(roomA, noneAlg), 401);
+  assert.is(await upgradeStatus(server.port, roomA, noneAlg), 401);
   assert.is((await call(server.url, 'GET', `/api/visits/${a.id}`, forged)).status, 401);
   // Expired.
   const now = Math.floor(Date.now() / 1000);
   const expired = await new SignJWT({ role: 'clinician', doc: roomA, access: 'write' }).setProtectedHeader({ alg: 'HS256' })
     .setSubject('dr-chen').setIssuer('rounds').setAudience('rounds').setJti('j1').setIssuedAt(now - 600).setExpirationTime(now - 60)
     .sign(new TextEncoder().encode(TEST_SECRET));
-  assert.is(await upgrade(roomA, expired), 401);
+  assert.is(await upgradeStatus(server.port, roomA, expired), 401);
   // Cross-visit: a token for visit A's documents opens nothing of visit B.
   const wildcardA = await token({ doc: `visit/${a.id}/*`, sub: 'dr-chen' });
-  assert.is(await upgrade(`visit/${b.id}/note`, wildcardA), 403);
-  assert.is(await upgrade(`visit/${b.id}/room`, good), 403);
+  assert.is(await upgradeStatus(server.port, `visit/${b.id}/note`, wildcardA), 403);
+  assert.is(await upgradeStatus(server.port, `visit/${b.id}/room`, good), 403);
   assert.is((await call(server.url, 'GET', `/api/visits/${b.id}`, good)).status, 403);
 });
 
