@@ -63,7 +63,7 @@ const Schema = z.object({
   ROUNDS_SESSION_ROTATE_S: int(1, 86_400).default(3600),
   ROUNDS_SESSION_MAX_PER_USER: int(1, 100).default(3),
   ROUNDS_SESSION_SWEEP_MS: int(50, 60_000).default(1000),
-  ROUNDS_SYNC_TOKEN_TTL_S: int(10, 3600).default(300),
+  ROUNDS_SYNC_TOKEN_TTL_S: int(5, 3600).default(300),
   ROUNDS_SIGN_IN_PER_MINUTE: int(1, 10_000).default(20),
   ROUNDS_MAX_CONNECTIONS_PER_USER: int(1, 10_000).default(32),
   // Hospital single sign-on, OpenID Connect (server/security/auth/sso.ts).

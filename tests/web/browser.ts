@@ -10,6 +10,8 @@ import { chromium, type Browser, type BrowserContext, type Page } from 'playwrig
 import type { Test } from 'uvu';
 import type { RunningServer } from '../../server/app.ts';
 import { removeDir, startTestServer, tempDir } from '../helpers/server.ts';
+import { apiToken, call, signIn } from '../helpers/api.ts';
+import { totpCode } from '../../server/security/auth/totp.ts';
 
 const ROOT = new URL('../..', import.meta.url).pathname;
 export const ARTIFACTS = join(ROOT, 'tests', 'artifacts', 'web');
@@ -83,16 +85,16 @@ export interface WebEnv { server: RunningServer; browser: Browser }
 
 /**
  * The setup every browser test file shares: before the suite, build the app if stale, start a
- * Rounds server on port 0 with its own data directory and launch Chromium; after it, close both.
- * `use` receives them once they exist.
+ * Rounds server on port 0 with its own data directory (and `serverEnv`, e.g. a short token lifetime)
+ * and launch Chromium; after it, close both. `use` receives them once they exist.
  */
-export function withServerAndBrowser(test: Test, use: (env: WebEnv) => void): void {
+export function withServerAndBrowser(test: Test, use: (env: WebEnv) => void, serverEnv: Record<string, string> = {}): void {
   let dir = '';
   let env: Partial<WebEnv> = {};
   test.before(async () => {
     await ensureWebBuilt();
     dir = tempDir();
-    env = { server: await startTestServer(dir), browser: await launch() };
+    env = { server: await startTestServer(dir, serverEnv), browser: await launch() };
     use(env as WebEnv);
   });
   test.after(async () => {
@@ -100,4 +102,20 @@ export function withServerAndBrowser(test: Test, use: (env: WebEnv) => void): vo
     await env.server?.stop();
     removeDir(dir);
   });
+}
+
+/**
+ * A fresh context signed in as a new local account (password + TOTP, created by an admin): the
+ * session cookie is its only credential. Also returns the cookie, for calls made by the test.
+ */
+export async function signedInPage(env: WebEnv, username: string, role: string): Promise<{ context: BrowserContext; page: Page; cookie: string }> {
+  const password = 'a long enough password for tests';
+  const created = await call(env.server.url, 'POST', '/api/admin/users', await apiToken('ops-1', 'admin'), { username, role, password });
+  if (created.status !== 201) throw new Error(`creating ${username} answered ${created.status}`);
+  const { cookie } = await signIn(env.server.url, { username, password, code: await totpCode(created.json.totpSecret, Date.now()) });
+  if (!cookie) throw new Error(`${username} could not sign in`);
+  const { context, page } = await newPage(env.browser);
+  // The server marks the cookie Secure; tests talk plain HTTP to 127.0.0.1, so the browser gets it without the flag.
+  await context.addCookies([{ name: 'rounds_session', value: cookie, url: env.server.url, httpOnly: true, sameSite: 'Strict' }]);
+  return { context, page, cookie };
 }

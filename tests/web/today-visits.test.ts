@@ -9,15 +9,13 @@ import * as assert from 'uvu/assert';
 import type { Browser } from 'playwright-core';
 import { startTestServer, tempDir, removeDir, token } from '../helpers/server.ts';
 import { apiToken, call, visitBody } from '../helpers/api.ts';
-import { totpCode } from '../../server/security/auth/totp.ts';
 import type { RunningServer } from '../../server/app.ts';
-import { ensureWebBuilt, launch, newPage, screenshot } from './browser.ts';
+import { ensureWebBuilt, launch, newPage, screenshot, signedInPage } from './browser.ts';
 
 const test = suite('web: today\'s visits in the console');
 let dir = '';
 let server: RunningServer;
 let browser: Browser;
-const PW = 'a long enough password for tests';
 
 test.before(async () => {
   await ensureWebBuilt();
@@ -42,19 +40,7 @@ test('the day list links each visit; a session moves between consoles, a single-
   await mk({ ...at(now + 3 * 86_400_000), patients: [{ id: 'pat-c', displayName: 'Cy Future' }] });
 
   // A signed-in clinician (password + TOTP): the session cookie is the only credential.
-  const created = await call(server.url, 'POST', '/api/admin/users', await apiToken('ops-1', 'admin'), { username: 'dr-kim', role: 'clinician', password: PW });
-  assert.is(created.status, 201);
-  const res = await fetch(`${server.url}/api/auth/login`, {
-    method: 'POST', headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ username: 'dr-kim', password: PW, code: await totpCode(created.json.totpSecret, Date.now()) }),
-  });
-  assert.is(res.status, 200);
-  const cookie = /rounds_session=([^;]+)/.exec(res.headers.get('set-cookie') ?? '')?.[1];
-  assert.ok(cookie);
-
-  const signedIn = await newPage(browser);
-  // The server marks the cookie Secure; this test talks plain HTTP to 127.0.0.1, so the browser gets it without the flag.
-  await signedIn.context.addCookies([{ name: 'rounds_session', value: cookie!, url: server.url, httpOnly: true, sameSite: 'Strict' }]);
+  const signedIn = await signedInPage({ server, browser }, 'dr-kim', 'clinician');
   await signedIn.page.goto(`${server.url}/clinician`);
   const list = signedIn.page.getByTestId('today-visits');
   await list.locator(`li[data-visit="${a}"]`, { hasText: 'Alma Early' }).waitFor();

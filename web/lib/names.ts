@@ -17,15 +17,21 @@ export function minutes(ms: number | null): string {
   return `about ${m} minute${m === 1 ? '' : 's'}`;
 }
 
-export type SyncState = 'connecting' | 'live' | 'reconnecting' | 'offline' | 'closed';
+export type SyncState = 'connecting' | 'live' | 'reconnecting' | 'offline' | 'idle' | 'closed';
 
-/** What the sync badge says; 4004/4006 are the server's close codes for a closed visit / expired token. */
+const edits = (n: number) => `${n} edit${n === 1 ? '' : 's'}`;
+
+/**
+ * What the sync badge says. 'idle': the token lapsed while nobody was using the page (the next
+ * input resumes). Close codes: 4004 visit closed, 4005 session ended, 4006 token expired.
+ */
 export function syncLabel(state: SyncState, pending: number, closeCode: number | null = null): string {
   switch (state) {
     case 'live': return 'Live';
     case 'connecting': return 'Connecting…';
-    case 'reconnecting': return pending > 0 ? `Reconnecting — ${pending} edit${pending === 1 ? '' : 's'} not yet saved` : 'Reconnecting…';
-    case 'offline': return pending > 0 ? `Offline — ${pending} edit${pending === 1 ? '' : 's'} will be sent when back online` : 'Offline';
-    case 'closed': return closeCode === 4004 ? 'Visit closed — read only' : closeCode === 4006 ? 'Session expired — open your link again' : 'Disconnected';
+    case 'reconnecting': return pending > 0 ? `Reconnecting — ${edits(pending)} not yet saved` : 'Reconnecting…';
+    case 'offline': return pending > 0 ? `Offline — ${edits(pending)} will be sent when back online` : 'Offline';
+    case 'idle': return 'Paused while you were away — type or click to resume';
+    case 'closed': return closeCode === 4004 ? 'Visit closed — read only' : closeCode === 4005 ? 'Session ended — sign in again' : closeCode === 4006 ? 'Session expired — open your link again' : 'Disconnected';
   }
 }

@@ -4,11 +4,15 @@
  * sessionStorage (per tab, gone when the tab closes) and the fragment is removed from the address
  * bar and history, so tokens do not end up in bookmarks, screenshots or shared links.
  */
+import { isFresh, payloadOf, tokenTimes } from './renewal.ts';
+
 export interface Claims {
   sub: string;
   role: string;
   doc: string;
   exp: number;
+  /** Set when the token was derived from a sign-in session (and can be renewed through it). */
+  sid?: string;
 }
 
 const KEYS = ['token', 'api', 'invite'] as const;
@@ -40,20 +44,11 @@ export function setToken(kind: TokenKind, value: string): void {
   sessionStorage.setItem(`rounds.${kind}`, value);
 }
 
-/** The claims of a token, for display only: the server verifies every token it receives. */
+/** The claims of a token, for display and choosing a flow only. */
 export function claimsOf(token: string | null): Claims | null {
-  if (!token) return null;
-  const part = token.split('.')[1];
-  if (!part) return null;
-  try {
-    const json = atob(part.replace(/-/g, '+').replace(/_/g, '/'));
-    const c = JSON.parse(json) as Partial<Claims>;
-    return typeof c.sub === 'string' && typeof c.role === 'string' && typeof c.doc === 'string'
-      ? { sub: c.sub, role: c.role, doc: c.doc, exp: Number(c.exp ?? 0) }
-      : null;
-  } catch {
-    return null;
-  }
+  const c = token ? payloadOf(token) : null;
+  if (!c || typeof c.sub !== 'string' || typeof c.role !== 'string' || typeof c.doc !== 'string') return null;
+  return { sub: c.sub, role: c.role, doc: c.doc, exp: Number(c.exp ?? 0), ...(typeof c.sid === 'string' ? { sid: c.sid } : {}) };
 }
 
 /** Whether a token's `doc` claim reaches the given visit's documents (display logic only). */
@@ -62,17 +57,47 @@ export function coversVisit(claims: Claims | null, visitId: string): boolean {
   return claims.doc === `visit/${visitId}/*` || claims.doc.startsWith(`visit/${visitId}/`);
 }
 
+/** Why a token could not be renewed: the session ended (sign in again) or the network failed (retry). */
+export class RenewalError extends Error {
+  constructor(readonly reason: 'ended' | 'network') { super(reason === 'ended' ? 'the sign-in session has ended' : 'the server cannot be reached'); }
+}
+
 /**
- * A sync token for a visit from the signed-in session (cookie), for moving between visits; null
- * when there is no session (links carry a token for one visit only).
+ * A sync token for a visit from the signed-in session (cookie). An authenticated call: it counts
+ * as activity and keeps the session alive. 401/403 → RenewalError('ended'), anything else → 'network'.
  */
-export async function sessionSyncToken(visitId: string): Promise<string | null> {
+export async function fetchSessionToken(visitId: string): Promise<string> {
+  let res: Response;
   try {
-    const res = await fetch('/api/auth/sync-token', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ doc: `visit/${visitId}/*`, access: 'write' }) });
-    if (!res.ok) return null;
-    const { token } = (await res.json()) as { token?: string };
-    return typeof token === 'string' ? token : null;
+    res = await fetch('/api/auth/sync-token', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ doc: `visit/${visitId}/*`, access: 'write' }) });
   } catch {
-    return null;
+    throw new RenewalError('network');
   }
+  if (res.status === 401 || res.status === 403) throw new RenewalError('ended');
+  const token = res.ok ? ((await res.json().catch(() => ({}))) as { token?: unknown }).token : undefined;
+  if (typeof token !== 'string') throw new RenewalError('network');
+  return token;
+}
+
+/** The same, or null when there is no session (links carry a token for one visit only). */
+export function sessionSyncToken(visitId: string): Promise<string | null> {
+  return fetchSessionToken(visitId).catch(() => null);
+}
+
+/**
+ * Renewal for a signed-in clinician's sync token, shared by the documents of one page: calls made
+ * together share one request, and a token that is still fresh is handed out again. `onToken`
+ * receives each new token (the page also uses it for API calls).
+ */
+export function sessionRenewal(visitId: string, first: string, onToken: (token: string) => void, now = Date.now): () => Promise<string> {
+  let current = first;
+  let times = tokenTimes(first, now());
+  let inflight: Promise<string> | null = null;
+  return () => {
+    if (times && isFresh(times, now())) return Promise.resolve(current);
+    inflight ??= fetchSessionToken(visitId)
+      .then((t) => { current = t; times = tokenTimes(t, now()); onToken(t); return t; })
+      .finally(() => { inflight = null; });
+    return inflight;
+  };
 }

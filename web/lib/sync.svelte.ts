@@ -1,13 +1,32 @@
 /**
  * One live Yjs document over the Rounds sync endpoint, with a sync status people can read:
- * live, connecting, reconnecting or offline — and whether local edits are still waiting to be
- * sent. Uses the stock y-websocket provider, which the server speaks exactly.
+ * live, connecting, reconnecting, offline, idle or closed — and whether local edits are still
+ * waiting to be sent. Uses the stock y-websocket provider, which the server speaks exactly.
+ *
+ * Tokens: one from a link or an invite is fixed, and its expiry (4006) ends the connection. One
+ * derived from a sign-in session comes with `renew`: shortly before it expires, if the person was
+ * active since it came (renewal.ts), a new one is fetched and the provider reconnects with it while
+ * the badge stays 'live'; y-websocket's resync sends whatever the server lacks, nothing twice. An
+ * idle page lets its token lapse (state 'idle', so the session can time out) and renews on the
+ * next input; a session that has ended meanwhile closes the document (4005, sign in again).
  */
 import * as Y from 'yjs';
 import { WebsocketProvider } from 'y-websocket';
 import type { SyncState } from './names.ts';
+import { hasLapsed, nextStep, retryDelayMs, tokenTimes, type TokenTimes } from './renewal.ts';
+import { RenewalError } from './session.ts';
+import { holdEditsUntilAnswered } from './ordered-edits.ts';
 
 export type { SyncState };
+
+/** Forbidden, closed visit, session ended: retrying cannot help. */
+const FINAL_CODES = [4003, 4004, 4005];
+const SESSION_ENDED = 4005;
+const TOKEN_EXPIRED = 4006;
+/** How long a reconnect with a new token may take before the badge admits to 'reconnecting'. */
+const QUIET_SWAP_MS = 3000;
+/** What counts as the person being active (besides their edits); not mouse movement. */
+const INPUT_EVENTS = ['keydown', 'pointerdown', 'input', 'wheel'] as const;
 
 export class LiveDoc {
   readonly doc = new Y.Doc();
@@ -15,36 +34,126 @@ export class LiveDoc {
   state: SyncState = $state('connecting');
   /** Local changes made while not live (they are sent when the connection returns). */
   pending = $state(0);
-  /** The server's close code when it ended the connection on purpose (e.g. 4004 visit closed). */
+  /** The server's close code when it ended the connection on purpose (e.g. 4004 visit closed), or 4005 when renewal found the session ended. */
   closeCode: number | null = $state(null);
   #everLive = false;
+  readonly #renew: (() => Promise<string>) | undefined;
+  #times: TokenTimes | null;
+  #lastActivity = 0;
+  #timer: ReturnType<typeof setTimeout> | undefined;
+  #quietTimer: ReturnType<typeof setTimeout> | undefined;
+  #waitingForInput = false;
+  #renewing = false;
+  #failures = 0;
+  /** A planned reconnect with a new token is under way: status events do not move the badge. */
+  #quiet = false;
+  #destroyed = false;
 
-  constructor(docName: string, token: string) {
+  constructor(docName: string, token: string, renew?: () => Promise<string>) {
     const base = `${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/sync`;
+    this.#renew = renew;
+    this.#times = tokenTimes(token, Date.now());
     // No BroadcastChannel: tabs of one browser may hold different roles, and every update must
     // pass the server's access checks rather than hop between tabs.
     this.provider = new WebsocketProvider(base, docName, this.doc, { params: { token }, maxBackoffTime: 2500, disableBc: true });
+    holdEditsUntilAnswered(this.provider);
     this.provider.on('status', ({ status }: { status: string }) => {
-      if (status === 'connected') return; // live once synced
-      if (status === 'connecting' && this.state !== 'offline') this.state = this.#everLive ? 'reconnecting' : 'connecting';
-      if (status === 'disconnected' && this.state !== 'closed' && this.state !== 'offline') this.state = this.#everLive ? 'reconnecting' : 'connecting';
+      if (status === 'connected' || this.#quiet) return; // live once synced
+      if (this.state === 'closed' || this.state === 'offline' || this.state === 'idle') return;
+      this.state = this.#everLive ? 'reconnecting' : 'connecting';
     });
     this.provider.on('sync', (synced: boolean) => {
-      if (synced) { this.#everLive = true; this.state = 'live'; this.pending = 0; }
+      if (synced) { this.#everLive = true; this.#quiet = false; this.state = 'live'; this.pending = 0; }
     });
     this.provider.on('connection-close', (ev: CloseEvent | null) => {
-      const code = ev?.code ?? null;
-      if (code !== null && code >= 4000) {
-        this.closeCode = code;
-        // Forbidden, closed visit, revoked or expired: retrying cannot help.
-        if ([4003, 4004, 4005, 4006].includes(code)) { this.state = 'closed'; this.provider.shouldConnect = false; }
-      }
+      if (!ev) return; // closed by this page (offline, new token, destroy)
+      this.#quiet = false;
+      if (ev.code >= 4000) this.closeCode = ev.code;
+      if (FINAL_CODES.includes(ev.code)) return this.#close(ev.code);
+      if (ev.code !== TOKEN_EXPIRED && !this.#lapsed()) return; // the provider reconnects by itself
+      this.provider.shouldConnect = false; // never again with this token
+      if (this.#renew) this.#schedule();
+      else this.#close(TOKEN_EXPIRED);
     });
     this.doc.on('update', (_u: Uint8Array, origin: unknown) => {
-      if (origin !== this.provider && this.state !== 'live') this.pending += 1;
+      if (origin === this.provider) return;
+      this.#active();
+      if (this.state !== 'live') this.pending += 1;
     });
     addEventListener('offline', this.#offline);
     addEventListener('online', this.#online);
+    for (const e of INPUT_EVENTS) addEventListener(e, this.#active, { capture: true, passive: true });
+    this.#schedule();
+  }
+
+  #lapsed(): boolean {
+    return this.#times !== null && hasLapsed(this.#times, Date.now());
+  }
+
+  #active = (): void => {
+    this.#lastActivity = Date.now();
+    if (this.#waitingForInput) this.#schedule();
+  };
+
+  /** Decides what the token needs next (renewal.ts) and arms a timer, renews, or waits for input. */
+  #schedule = (): void => {
+    clearTimeout(this.#timer);
+    this.#waitingForInput = false;
+    if (!this.#renew || !this.#times || this.#renewing || this.state === 'closed' || this.state === 'offline') return;
+    const step = nextStep(this.#times, Date.now(), this.#lastActivity);
+    if (step.do === 'wait') this.#timer = setTimeout(this.#schedule, step.ms);
+    else if (step.do === 'renew') void this.#renewNow();
+    else {
+      this.#waitingForInput = true;
+      // Still connected, the token has time left; once it lapsed, the provider stays down.
+      if (!this.provider.shouldConnect) this.state = 'idle';
+    }
+  };
+
+  async #renewNow(): Promise<void> {
+    this.#renewing = true;
+    let token: string;
+    try {
+      token = await this.#renew!();
+    } catch (e) {
+      this.#renewing = false;
+      if (this.#destroyed) return;
+      if (e instanceof RenewalError && e.reason === 'ended') { this.provider.disconnect(); return this.#close(SESSION_ENDED); }
+      // The connection may still be live on the old token; only a lapsed one is 'reconnecting'.
+      if (!this.provider.wsconnected && this.state !== 'offline') this.state = 'reconnecting';
+      this.#timer = setTimeout(this.#schedule, retryDelayMs(++this.#failures));
+      return;
+    }
+    this.#renewing = false;
+    if (this.#destroyed || this.state === 'closed') return;
+    this.#failures = 0;
+    this.#times = tokenTimes(token, Date.now());
+    this.provider.params = { ...this.provider.params, token };
+    this.#reconnect();
+    this.#schedule();
+  }
+
+  /** Reconnects with the new token; a live connection is swapped without leaving 'live'. */
+  #reconnect(): void {
+    if (this.state === 'offline') return; // #online connects, with the new token
+    if (this.provider.wsconnected) {
+      this.#quiet = true;
+      clearTimeout(this.#quietTimer);
+      this.#quietTimer = setTimeout(() => {
+        if (this.#quiet) { this.#quiet = false; this.state = 'reconnecting'; }
+      }, QUIET_SWAP_MS);
+    } else {
+      this.state = this.#everLive ? 'reconnecting' : 'connecting';
+    }
+    this.provider.disconnect();
+    this.provider.connect();
+  }
+
+  #close(code: number): void {
+    this.closeCode = code;
+    this.state = 'closed';
+    this.provider.shouldConnect = false;
+    clearTimeout(this.#timer);
   }
 
   // Offline, edits stay in the local document and are counted; back online, the provider
@@ -57,7 +166,9 @@ export class LiveDoc {
   #online = () => {
     if (this.state !== 'offline') return;
     this.state = 'reconnecting';
-    this.provider.connect();
+    if (!this.#lapsed()) this.provider.connect();
+    else if (!this.#renew) return this.#close(TOKEN_EXPIRED);
+    this.#schedule();
   };
 
   whenSynced(): Promise<void> {
@@ -69,8 +180,12 @@ export class LiveDoc {
   }
 
   destroy(): void {
+    this.#destroyed = true;
+    clearTimeout(this.#timer);
+    clearTimeout(this.#quietTimer);
     removeEventListener('offline', this.#offline);
     removeEventListener('online', this.#online);
+    for (const e of INPUT_EVENTS) removeEventListener(e, this.#active, { capture: true });
     this.provider.destroy();
     this.doc.destroy();
   }

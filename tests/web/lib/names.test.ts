@@ -15,6 +15,8 @@ test('sync labels say what happens to pending edits and why a connection ended',
   assert.is(syncLabel('reconnecting', 2), 'Reconnecting — 2 edits not yet saved');
   assert.is(syncLabel('closed', 0, 4004), 'Visit closed — read only');
   assert.is(syncLabel('closed', 0, 4006), 'Session expired — open your link again');
+  assert.is(syncLabel('closed', 0, 4005), 'Session ended — sign in again');
+  assert.is(syncLabel('idle', 0), 'Paused while you were away — type or click to resume');
   assert.is(syncLabel('closed', 0, 4003), 'Disconnected');
 });
 
