@@ -5,10 +5,11 @@
  */
 import type { Logger } from 'pino';
 import type { Router } from '../server/http/router.ts';
-import { errorJson, json, type HttpRequest, type HttpResponse } from '../server/http/types.ts';
+import { errorJson, json, type HttpRequest } from '../server/http/types.ts';
 import { BodyError, jsonBody } from '../server/http/body.ts';
 import { authenticate } from '../server/api/auth.ts';
 import { isRoundsError } from '../server/errors.ts';
+import { errorBoundary } from '../server/http/boundary.ts';
 import type { SyncHub } from '../server/sync/hub.ts';
 import type { VisitRepository } from '../db/visit-repo.ts';
 import type { VisitService } from '../server/services/visits.ts';
@@ -60,10 +61,10 @@ export function registerLivekit(router: Router, d: LivekitDeps): LivekitModule {
   }, d.logger);
   const verifier = lk ? new WebhookVerifier(lk.apiKey, lk.apiSecret) : null;
 
-  const wrap = (fn: (req: HttpRequest, p: Record<string, string>) => Promise<HttpResponse>) => async (req: HttpRequest, p: Record<string, string>) => {
-    try {
-      return await fn(req, p);
-    } catch (e) {
+  const wrap = errorBoundary({
+    logger: d.logger,
+    what: 'video API',
+    known: (e, req) => {
       if (e instanceof VideoError) {
         if (e.upstream) d.logger.warn({ code: e.code, upstream: e.upstream, path: req.path }, 'LiveKit refused a call');
         return errorJson(e.status, e.code, e.message, e.upstream ? { upstream: e.upstream } : {});
@@ -71,11 +72,9 @@ export function registerLivekit(router: Router, d: LivekitDeps): LivekitModule {
       if (isRoundsError(e) || e instanceof BodyError) return errorJson(e.status, e.code, e.message);
       const code = (e as { code?: unknown; status?: unknown })?.code;
       const status = (e as { status?: unknown })?.status;
-      if (typeof code === 'string' && typeof status === 'number') return errorJson(status, code, (e as Error).message);
-      d.logger.error({ err: (e as Error)?.name, path: req.path }, 'unhandled video API error');
-      return errorJson(500, 'ERR_INTERNAL', 'internal error');
-    }
-  };
+      return typeof code === 'string' && typeof status === 'number' ? errorJson(status, code, (e as Error).message) : null;
+    },
+  });
   const caller = async (req: HttpRequest, visitId: string) => {
     const t = await authenticate(req, d.secret, visitId);
     return { sub: t.sub, role: t.role };

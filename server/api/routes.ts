@@ -1,8 +1,8 @@
 /** HTTP API routes. Handlers parse, authenticate, call a service, and map errors to codes. */
 import type { Router } from '../http/router.ts';
-import { errorJson, json, type HttpRequest, type HttpResponse } from '../http/types.ts';
+import { errorJson, json, type HttpRequest } from '../http/types.ts';
 import { BodyError, jsonBody as body } from '../http/body.ts';
-import { isRoundsError } from '../errors.ts';
+import { errorBoundary } from '../http/boundary.ts';
 import { authenticate } from './auth.ts';
 import { mintToken } from '../auth/tokens.ts';
 
@@ -22,17 +22,14 @@ export interface ApiDeps {
 
 export function registerApi(router: Router, d: ApiDeps): void {
   const now = d.now ?? (() => new Date());
-  const wrap = (fn: (req: HttpRequest, p: Record<string, string>) => Promise<HttpResponse>) => async (req: HttpRequest, p: Record<string, string>) => {
-    try {
-      return await fn(req, p);
-    } catch (e) {
+  const wrap = errorBoundary({
+    logger: d.logger,
+    what: 'API',
+    known: (e) => {
       if (e instanceof DomainFailure) return errorJson(e.status, e.code, e.message, e.fields ? { fields: e.fields } : {});
-      if (e instanceof BodyError) return errorJson(e.status, e.code, e.message);
-      if (isRoundsError(e)) return errorJson(e.status, e.code, e.message);
-      d.logger.error({ err: (e as Error)?.name, path: req.path }, 'unhandled API error');
-      return errorJson(500, 'ERR_INTERNAL', 'internal error');
-    }
-  };
+      return e instanceof BodyError ? errorJson(e.status, e.code, e.message) : null;
+    },
+  });
   const caller = async (req: HttpRequest, visitId?: string) => {
     const t = await authenticate(req, d.secret, visitId);
     return { sub: t.sub, role: t.role };

@@ -11,7 +11,7 @@ import type { Logger } from 'pino';
 import type { Router } from '../http/router.ts';
 import { errorJson, json, type HttpRequest, type HttpResponse } from '../http/types.ts';
 import { authenticate } from '../api/auth.ts';
-import { isRoundsError } from '../errors.ts';
+import { errorBoundary } from '../http/boundary.ts';
 import { DomainFailure } from '../services/visits.ts';
 import type { OutboxQueue, OutboxStatus } from '../../db/outbox-queue.ts';
 import { EhrError } from './errors.ts';
@@ -31,16 +31,11 @@ const STATUSES: readonly OutboxStatus[] = ['pending', 'sending', 'delivered', 'p
 
 export function registerEhr(router: Router, d: EhrRouteDeps): void {
   const now = d.now ?? (() => new Date());
-  const wrap = (fn: (req: HttpRequest, p: Record<string, string>) => Promise<HttpResponse>) => async (req: HttpRequest, p: Record<string, string>) => {
-    try {
-      return await fn(req, p);
-    } catch (e) {
-      if (e instanceof EhrError || e instanceof DomainFailure) return errorJson(e.status, e.code, e.message);
-      if (isRoundsError(e)) return errorJson(e.status, e.code, e.message);
-      d.logger.error({ err: (e as Error)?.name, path: req.path }, 'unhandled EHR route error');
-      return errorJson(500, 'ERR_INTERNAL', 'internal error');
-    }
-  };
+  const wrap = errorBoundary({
+    logger: d.logger,
+    what: 'EHR route',
+    known: (e) => (e instanceof EhrError || e instanceof DomainFailure ? errorJson(e.status, e.code, e.message) : null),
+  });
   const smart = () => {
     if (!d.smart) throw new EhrError('ERR_SMART_NOT_CONFIGURED', 'SMART launch is not configured on this server');
     return d.smart;

@@ -6,9 +6,10 @@
  */
 import type { Logger } from 'pino';
 import type { Router } from '../http/router.ts';
-import { errorJson, json, type HttpRequest, type HttpResponse } from '../http/types.ts';
+import { errorJson, json } from '../http/types.ts';
 import { authenticate } from '../api/auth.ts';
-import { isRoundsError } from '../errors.ts';
+import { errorBoundary } from '../http/boundary.ts';
+import { BodyError, jsonBody } from '../http/body.ts';
 import type { VisitRepository } from '../../db/visit-repo.ts';
 import type { Audit } from '../security/audit/log.ts';
 import { parseIntake, type IntakeRepository } from './model.ts';
@@ -28,23 +29,17 @@ class Refusal extends Error {
   constructor(readonly status: number, readonly code: string, message: string, readonly fields?: unknown) { super(message); }
 }
 
-function jsonBody(req: HttpRequest): unknown {
-  if (!(req.headers['content-type'] ?? '').includes('application/json')) throw new Refusal(415, 'ERR_UNSUPPORTED_MEDIA_TYPE', 'send application/json');
-  try { return JSON.parse(Buffer.from(req.body).toString('utf8')); } catch { throw new Refusal(400, 'ERR_BAD_REQUEST', 'body is not valid JSON'); }
-}
 
 export function registerIntake(router: Router, d: IntakeDeps): void {
   const now = d.now ?? (() => new Date());
-  const wrap = (fn: (req: HttpRequest, p: Record<string, string>) => Promise<HttpResponse>) => async (req: HttpRequest, p: Record<string, string>) => {
-    try {
-      return await fn(req, p);
-    } catch (e) {
+  const wrap = errorBoundary({
+    logger: d.logger,
+    what: 'intake',
+    known: (e) => {
       if (e instanceof Refusal) return errorJson(e.status, e.code, e.message, e.fields ? { fields: e.fields } : {});
-      if (isRoundsError(e)) return errorJson(e.status, e.code, e.message);
-      d.logger.error({ err: (e as Error)?.name, path: req.path }, 'unhandled intake error');
-      return errorJson(500, 'ERR_INTERNAL', 'internal error');
-    }
-  };
+      return e instanceof BodyError ? errorJson(e.status, e.code, e.message) : null;
+    },
+  });
   const visitOf = async (id: string) => {
     const v = await d.visits.get(id);
     if (!v) throw new Refusal(404, 'ERR_NOT_FOUND', 'no such visit');

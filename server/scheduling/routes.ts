@@ -11,9 +11,9 @@ import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { Resource } from '@medplum/fhirtypes';
 import type { Router } from '../http/router.ts';
-import { json, type HttpRequest, type HttpResponse } from '../http/types.ts';
+import { json, type HttpRequest } from '../http/types.ts';
 import { authenticate } from '../api/auth.ts';
-import { isRoundsError } from '../errors.ts';
+import { errorBoundary } from '../http/boundary.ts';
 import { DomainFailure, type VisitService } from '../services/visits.ts';
 import type { SchedulingRepository } from '../../db/scheduling-repo.ts';
 import {
@@ -60,16 +60,12 @@ export function registerScheduling(router: Router, d: SchedulingDeps): void {
   const outcome = (status: number, code: string, message: string) =>
     fhir(status, operationOutcome(ISSUE_FOR_STATUS[status] ?? 'exception', code, message, d.systemBase));
 
-  const wrap = (fn: (req: HttpRequest, p: Record<string, string>) => Promise<HttpResponse>) => async (req: HttpRequest, p: Record<string, string>) => {
-    try {
-      return await fn(req, p);
-    } catch (e) {
-      if (e instanceof SchedulingError || e instanceof DomainFailure) return outcome(e.status, e.code, e.message);
-      if (isRoundsError(e)) return outcome(e.status, e.code, e.message);
-      d.logger.error({ err: (e as Error)?.name, path: req.path }, 'unhandled scheduling error');
-      return outcome(500, 'ERR_INTERNAL', 'internal error');
-    }
-  };
+  const wrap = errorBoundary({
+    logger: d.logger,
+    what: 'scheduling',
+    answer: outcome,
+    known: (e) => (e instanceof SchedulingError || e instanceof DomainFailure ? outcome(e.status, e.code, e.message) : null),
+  });
   const caller = async (req: HttpRequest) => {
     const t = await authenticate(req, d.secret);
     return { sub: t.sub, role: t.role };
