@@ -48,7 +48,9 @@ export function registerApi(router: Router, d: ApiDeps): void {
     .on('POST', '/api/invites/redeem', wrap(async (req) => {
       const who = await d.visits.redeemInvite((body(req) ?? {}) as Record<string, unknown>, now());
       // The joiner gets a short-lived token for the room only (their role never reaches the note).
-      const token = await mintToken(d.secret, { sub: who.participantId, role: who.role, doc: `visit/${who.visitId}/room`, access: 'read' }, JOINER_TOKEN_TTL_S);
+      // `authTime` marks the start of their guest session, which renewals cannot extend past a bound (guest-tokens.ts).
+      const claims = { sub: who.participantId, role: who.role, doc: `visit/${who.visitId}/room`, access: 'read' as const, authTime: Math.floor(now().getTime() / 1000) };
+      const token = await mintToken(d.secret, claims, JOINER_TOKEN_TTL_S);
       return json(200, { ...who, token, tokenExpiresIn: JOINER_TOKEN_TTL_S });
     }))
     .on('POST', '/api/billing/preview', wrap(async (req) => {

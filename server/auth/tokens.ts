@@ -2,7 +2,9 @@
  * Short-lived signed access tokens (HS256 JWT via `jose`).
  *
  * Claims: `sub` (user or participant id), `role`, `doc` (a document name, or a prefix ending in
- * `/*` such as `visit/123/*`), `access` (`read` | `write`), `exp`, `iat`, `jti`.
+ * `/*` such as `visit/123/*`), `access` (`read` | `write`), `exp`, `iat`, `jti`; optionally `sid`
+ * (the sign-in session) and `auth_time` (when a guest's session began: kept through renewals so
+ * that their total length can be bounded, see server/visits/guest-renewal.ts).
  * Sync connections present one at HTTP upgrade; the HTTP API takes one as `Authorization: Bearer`.
  * Sign-in sessions (a later layer) issue these same tokens.
  */
@@ -22,6 +24,8 @@ export interface TokenClaims {
   access: Access;
   /** Session id when the token was derived from a sign-in session. */
   sid?: string;
+  /** Seconds since the epoch: when the guest session this token belongs to began (`auth_time`). */
+  authTime?: number;
 }
 
 export interface VerifiedToken extends TokenClaims {
@@ -36,7 +40,12 @@ export function secretKey(secret: string): Uint8Array {
 
 export async function mintToken(secret: Uint8Array, claims: TokenClaims, ttlSeconds: number): Promise<string> {
   if (!Number.isFinite(ttlSeconds) || ttlSeconds <= 0) throw new TypeError('ttlSeconds must be a positive number');
-  const jwt = new SignJWT({ role: claims.role, doc: claims.doc, access: claims.access, ...(claims.sid ? { sid: claims.sid } : {}) })
+  if (claims.authTime !== undefined && !Number.isInteger(claims.authTime)) throw new TypeError('authTime must be whole seconds');
+  const jwt = new SignJWT({
+    role: claims.role, doc: claims.doc, access: claims.access,
+    ...(claims.sid ? { sid: claims.sid } : {}),
+    ...(claims.authTime !== undefined ? { auth_time: claims.authTime } : {}),
+  })
     .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
     .setSubject(claims.sub)
     .setIssuer(TOKEN_ISSUER)
@@ -57,7 +66,7 @@ export async function verifyToken(secret: Uint8Array, token: string | undefined 
       algorithms: ['HS256'],
       requiredClaims: ['sub', 'exp', 'iat', 'jti'],
     });
-    const { sub, role, doc, access, exp, iat, jti, sid } = payload as Record<string, unknown>;
+    const { sub, role, doc, access, exp, iat, jti, sid, auth_time: authTime } = payload as Record<string, unknown>;
     if (typeof sub !== 'string' || typeof role !== 'string' || typeof doc !== 'string' || (access !== 'read' && access !== 'write')) {
       throw new RoundsError('ERR_TOKEN_INVALID', 'token claims are incomplete');
     }
@@ -65,6 +74,7 @@ export async function verifyToken(secret: Uint8Array, token: string | undefined 
       sub, role, doc, access,
       exp: exp as number, iat: iat as number, jti: jti as string,
       ...(typeof sid === 'string' ? { sid } : {}),
+      ...(typeof authTime === 'number' && Number.isFinite(authTime) ? { authTime } : {}),
     };
   } catch (e) {
     if (e instanceof RoundsError) throw e;

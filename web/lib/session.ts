@@ -57,9 +57,12 @@ export function coversVisit(claims: Claims | null, visitId: string): boolean {
   return claims.doc === `visit/${visitId}/*` || claims.doc.startsWith(`visit/${visitId}/`);
 }
 
-/** Why a token could not be renewed: the session ended (sign in again) or the network failed (retry). */
+/**
+ * Why a token could not be renewed: the session ended (sign in again) or the network failed
+ * (retry). `closeCode`: what the sync badge then says (4005 sign in again, 4006 open your link again).
+ */
 export class RenewalError extends Error {
-  constructor(readonly reason: 'ended' | 'network') { super(reason === 'ended' ? 'the sign-in session has ended' : 'the server cannot be reached'); }
+  constructor(readonly reason: 'ended' | 'network', readonly closeCode = 4005) { super(reason === 'ended' ? 'the session has ended' : 'the server cannot be reached'); }
 }
 
 /**
@@ -85,19 +88,47 @@ export function sessionSyncToken(visitId: string): Promise<string | null> {
 }
 
 /**
- * Renewal for a signed-in clinician's sync token, shared by the documents of one page: calls made
- * together share one request, and a token that is still fresh is handed out again. `onToken`
- * receives each new token (the page also uses it for API calls).
+ * A sync token source shared by the documents of one page: calls made together share one
+ * request, and a token that is still fresh is handed out again. `fetchNext` gets the current
+ * token; `onToken` receives each new one (the page also uses it for API calls).
  */
-export function sessionRenewal(visitId: string, first: string, onToken: (token: string) => void, now = Date.now): () => Promise<string> {
+function renewal(first: string, fetchNext: (current: string) => Promise<string>, onToken: (token: string) => void, now: () => number): () => Promise<string> {
   let current = first;
   let times = tokenTimes(first, now());
   let inflight: Promise<string> | null = null;
   return () => {
     if (times && isFresh(times, now())) return Promise.resolve(current);
-    inflight ??= fetchSessionToken(visitId)
+    inflight ??= fetchNext(current)
       .then((t) => { current = t; times = tokenTimes(t, now()); onToken(t); return t; })
       .finally(() => { inflight = null; });
     return inflight;
   };
+}
+
+/** Renewal for a signed-in clinician's sync token, through the session (cookie). */
+export function sessionRenewal(visitId: string, first: string, onToken: (token: string) => void, now = Date.now): () => Promise<string> {
+  return renewal(first, () => fetchSessionToken(visitId), onToken, now);
+}
+
+/**
+ * A guest's room token (patient link, interpreter or caregiver invite) exchanged for a fresh one
+ * while it is still valid. Any refusal (expired, visit ended, removed, session too long) ends it
+ * for good: RenewalError('ended', 4006, "open your link again"); a network error or a 5xx is retried.
+ */
+export async function fetchGuestToken(visitId: string, current: string): Promise<string> {
+  let res: Response;
+  try {
+    res = await fetch(`/api/visits/${encodeURIComponent(visitId)}/sync-token/renew`, { method: 'POST', headers: { authorization: `Bearer ${current}` } });
+  } catch {
+    throw new RenewalError('network');
+  }
+  if (res.status >= 400 && res.status < 500 && res.status !== 408 && res.status !== 429) throw new RenewalError('ended', 4006);
+  const token = res.ok ? ((await res.json().catch(() => ({}))) as { token?: unknown }).token : undefined;
+  if (typeof token !== 'string') throw new RenewalError('network');
+  return token;
+}
+
+/** Renewal for a guest's room token: each request presents the latest token. */
+export function guestRenewal(visitId: string, first: string, onToken: (token: string) => void, now = Date.now): () => Promise<string> {
+  return renewal(first, (current) => fetchGuestToken(visitId, current), onToken, now);
 }

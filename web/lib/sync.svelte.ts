@@ -3,12 +3,14 @@
  * live, connecting, reconnecting, offline, idle or closed — and whether local edits are still
  * waiting to be sent. Uses the stock y-websocket provider, which the server speaks exactly.
  *
- * Tokens: one from a link or an invite is fixed, and its expiry (4006) ends the connection. One
- * derived from a sign-in session comes with `renew`: shortly before it expires, if the person was
- * active since it came (renewal.ts), a new one is fetched and the provider reconnects with it while
- * the badge stays 'live'; y-websocket's resync sends whatever the server lacks, nothing twice. An
- * idle page lets its token lapse (state 'idle', so the session can time out) and renews on the
- * next input; a session that has ended meanwhile closes the document (4005, sign in again).
+ * Tokens: without `renew` a token is fixed, and its expiry (4006) ends the connection. With `renew`
+ * (a sign-in session's token, or a guest's link or invite token, session.ts): shortly before it
+ * expires, if the person was active since it came (renewal.ts), a new one is fetched and the
+ * provider reconnects with it while the badge stays 'live'; y-websocket's resync sends whatever
+ * the server lacks, nothing twice. An idle page lets its token lapse (state 'idle', so the session
+ * can time out) and renews on the next input; a session that has ended meanwhile closes the
+ * document (the RenewalError's code: 4005 sign in again; 4006 for a guest, whose lapsed token
+ * cannot be renewed: open your link again).
  */
 import * as Y from 'yjs';
 import { WebsocketProvider } from 'y-websocket';
@@ -21,7 +23,6 @@ export type { SyncState };
 
 /** Forbidden, closed visit, session ended: retrying cannot help. */
 const FINAL_CODES = [4003, 4004, 4005];
-const SESSION_ENDED = 4005;
 const TOKEN_EXPIRED = 4006;
 /** How long a reconnect with a new token may take before the badge admits to 'reconnecting'. */
 const QUIET_SWAP_MS = 3000;
@@ -34,7 +35,7 @@ export class LiveDoc {
   state: SyncState = $state('connecting');
   /** Local changes made while not live (they are sent when the connection returns). */
   pending = $state(0);
-  /** The server's close code when it ended the connection on purpose (e.g. 4004 visit closed), or 4005 when renewal found the session ended. */
+  /** The server's close code when it ended the connection on purpose (e.g. 4004 visit closed), or the RenewalError's code when renewal found the session ended. */
   closeCode: number | null = $state(null);
   #everLive = false;
   readonly #renew: (() => Promise<string>) | undefined;
@@ -118,7 +119,7 @@ export class LiveDoc {
     } catch (e) {
       this.#renewing = false;
       if (this.#destroyed) return;
-      if (e instanceof RenewalError && e.reason === 'ended') { this.provider.disconnect(); return this.#close(SESSION_ENDED); }
+      if (e instanceof RenewalError && e.reason === 'ended') { this.provider.disconnect(); return this.#close(e.closeCode); }
       // The connection may still be live on the old token; only a lapsed one is 'reconnecting'.
       if (!this.provider.wsconnected && this.state !== 'offline') this.state = 'reconnecting';
       this.#timer = setTimeout(this.#schedule, retryDelayMs(++this.#failures));

@@ -1,12 +1,13 @@
 /**
- * Sync-token renewal rules (web/lib/renewal.ts) and the signed-in session's token source
- * (web/lib/session.ts sessionRenewal): renew shortly before expiry and only for an active person,
- * lapse when idle, back off on network errors, share one request between documents.
+ * Sync-token renewal rules (web/lib/renewal.ts) and the token sources (web/lib/session.ts): the
+ * signed-in session's (sessionRenewal) and a guest's (guestRenewal: the room token renews itself).
+ * Renew shortly before expiry and only for an active person, lapse when idle, back off on network
+ * errors, share one request between documents.
  */
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { hasLapsed, isFresh, nextStep, payloadOf, renewAt, retryDelayMs, tokenTimes } from '../../../web/lib/renewal.ts';
-import { RenewalError, sessionRenewal } from '../../../web/lib/session.ts';
+import { guestRenewal, RenewalError, sessionRenewal } from '../../../web/lib/session.ts';
 import { token } from '../../helpers/server.ts';
 
 const test = suite('web/lib/renewal');
@@ -55,10 +56,10 @@ test('failed renewals back off from half a second to at most 15 s', () => {
 });
 
 /** Runs `fn` with `fetch` answering from `answer`; returns the request count. */
-async function withFetch(answer: () => Promise<Response>, fn: () => Promise<void>): Promise<number> {
+async function withFetch(answer: (url: string, init?: RequestInit) => Promise<Response>, fn: () => Promise<void>): Promise<number> {
   const real = globalThis.fetch;
   let calls = 0;
-  globalThis.fetch = (async () => { calls += 1; return answer(); }) as typeof fetch;
+  globalThis.fetch = (async (url: string, init?: RequestInit) => { calls += 1; return answer(url, init); }) as typeof fetch;
   try { await fn(); } finally { globalThis.fetch = real; }
   return calls;
 }
@@ -98,6 +99,56 @@ test('session source: 401 means the session ended; a network error or a 5xx mean
   assert.is(await reason(async () => Response.json({ error: { code: 'ERR_SESSION_REQUIRED' } }, { status: 401 })), 'ended');
   assert.is(await reason(async () => { throw new TypeError('fetch failed'); }), 'network');
   assert.is(await reason(async () => new Response('busy', { status: 503 })), 'network');
+});
+
+test('guest source: each renewal presents the latest room token to the visit\'s renew route, once for all documents', async () => {
+  const room = { doc: 'visit/v 1/room', sub: 'interpreter-i-1', role: 'interpreter', access: 'read' as const };
+  const first = await token(room, 300);
+  const second = await token(room, 300);
+  const third = await token(room, 300);
+  const seen: string[] = [];
+  const asked: string[] = [];
+  let clock = T0;
+  const calls = await withFetch(async (url, init) => {
+    asked.push(`${init?.method} ${url} ${(init?.headers as Record<string, string>).authorization}`);
+    return Response.json({ token: asked.length === 1 ? second : third, tokenExpiresIn: 300 });
+  }, async () => {
+    const source = guestRenewal('v 1', first, (t) => seen.push(t), () => clock);
+    assert.is(await source(), first, 'fresh: no request');
+    clock = T0 + 4 * MIN;
+    const [a, b] = await Promise.all([source(), source()]);
+    assert.equal([a, b], [second, second]);
+    clock = T0 + 8 * MIN;
+    assert.is(await source(), third);
+  });
+  assert.is(calls, 2);
+  assert.equal(asked, [`POST /api/visits/v%201/sync-token/renew Bearer ${first}`, `POST /api/visits/v%201/sync-token/renew Bearer ${second}`]);
+  assert.equal(seen, [second, third]);
+});
+
+test('guest source: a refusal ends it for good (4006: open your link again); a network error or a 5xx means try again', async () => {
+  const first = await token({ doc: 'visit/v-1/room', sub: 'pat-1', role: 'patient', access: 'read' }, 300);
+  const outcome = async (answer: () => Promise<Response>) => {
+    let got: unknown = null;
+    let clock = T0;
+    await withFetch(answer, async () => {
+      const source = guestRenewal('v-1', first, () => undefined, () => clock);
+      clock = T0 + 5 * MIN;
+      await source().catch((e: unknown) => { got = e; });
+    });
+    assert.instance(got, RenewalError);
+    const e = got as RenewalError;
+    return e.reason === 'ended' ? `ended ${e.closeCode}` : e.reason;
+  };
+  const refused = (status: number, code: string) => async () => Response.json({ error: { code } }, { status });
+  assert.is(await outcome(refused(401, 'ERR_TOKEN_EXPIRED')), 'ended 4006');
+  assert.is(await outcome(refused(401, 'ERR_GUEST_SESSION_EXPIRED')), 'ended 4006');
+  assert.is(await outcome(refused(403, 'ERR_REMOVED')), 'ended 4006');
+  assert.is(await outcome(refused(409, 'ERR_VISIT_ENDED')), 'ended 4006');
+  assert.is(await outcome(refused(410, 'ERR_INVITE_REVOKED')), 'ended 4006');
+  assert.is(await outcome(async () => { throw new TypeError('fetch failed'); }), 'network');
+  assert.is(await outcome(async () => new Response('busy', { status: 503 })), 'network');
+  assert.is(await outcome(async () => new Response('slow down', { status: 429 })), 'network');
 });
 
 test.run();
