@@ -19,13 +19,14 @@ import { PgVisitRepository } from '../db/pg/visit-repo.ts';
 import { RedisBus } from './cluster/redis-bus.ts';
 import { VisitService } from './services/visits.ts';
 import { registerApi } from './api/routes.ts';
+import { registerGuestTokens } from './api/guest-tokens.ts';
 import { registerLivekit } from '../livekit/routes.ts';
 import { SqliteRecordingRepository } from '../db/sqlite/livekit/recording-repo.ts';
 import { PgRecordingRepository } from '../db/pg/livekit/recording-repo.ts';
 import { removeUserFromVideo } from '../livekit/revocation.ts';
 import { CloseCode } from './sync/close-codes.ts';
 import { startEhr } from './ehr/index.ts';
-import { registerScheduling } from './scheduling/routes.ts';
+import { fhirAnswer, registerScheduling } from './scheduling/routes.ts';
 import { SqliteSchedulingRepository } from '../db/sqlite/scheduling/repo.ts';
 import { PgSchedulingRepository } from '../db/pg/scheduling/repo.ts';
 import { registerIntake } from './intake/routes.ts';
@@ -64,7 +65,10 @@ export async function startServer(config: Config, logger: Logger = createLogger(
   const secret = secretKey(config.tokenSecret);
   let hubRef: SyncHub | null = null;
   const pg = config.databaseUrl ? await openPostgres(config.databaseUrl) : null;
-  const security = createSecurity({ settings: config.security, sqlite, pg, secret, logger, closeWhere: (pred, code) => hubRef?.closeWhere(pred, code) ?? 0 });
+  const security = createSecurity({
+    settings: config.security, sqlite, pg, secret, logger, closeWhere: (pred, code) => hubRef?.closeWhere(pred, code) ?? 0,
+    answers: { fhir: fhirAnswer(config.fhirSystemBase) },
+  });
   const { audit, codec } = security;
   const store = pg ? new PgDocumentStore(pg, codec) : new SqliteDocumentStore(sqlite, codec);
   if (store instanceof SqliteDocumentStore) await store.ready();
@@ -88,6 +92,7 @@ export async function startServer(config: Config, logger: Logger = createLogger(
     awarenessMinIntervalMs: config.awarenessMinIntervalMs,
     preloadQueueLimit: config.preloadQueueLimit,
     onEvent: security.onSyncEvent,
+    admit: security.admitSync,
   });
   hubRef = hub;
 
@@ -101,8 +106,11 @@ export async function startServer(config: Config, logger: Logger = createLogger(
 
   const router = new Router().on('GET', '/healthz', () =>
     json(200, {
-      // Degraded: Redis is unreachable; this instance still serves its own clients.
-      status: hub.busHealthy === false ? 'degraded' : 'ok',
+      // Degraded: Redis is unreachable (this instance still serves its own clients), or the audit
+      // log cannot record (PHI is refused until it recovers; `audit` says why). Still 200: the
+      // process is alive, and restarting it would lose the audit entries it holds.
+      status: hub.busHealthy === false || !audit.available ? 'degraded' : 'ok',
+      audit: audit.health(),
       instance: config.instanceId,
       redis: hub.busHealthy === null ? 'off' : hub.busHealthy ? 'ok' : 'unreachable',
       store: store.kind,
@@ -113,6 +121,7 @@ export async function startServer(config: Config, logger: Logger = createLogger(
   );
 
   registerApi(router, { visits, secret, tables, logger });
+  registerGuestTokens(router, { repo, hub, secret, audit, logger });
   const recordingRepo = pg ? new PgRecordingRepository(pg) : new SqliteRecordingRepository(sqlite.raw);
   const livekit = registerLivekit(router, { repo, hub, visits, secret, settings: config.video, recordingRepo, logger });
   const publicUrl = () => config.publicUrl ?? `http://${config.host}:${transport?.port ?? config.port}`;

@@ -66,6 +66,8 @@ const Schema = z.object({
   ROUNDS_SYNC_TOKEN_TTL_S: int(5, 3600).default(300),
   ROUNDS_SIGN_IN_PER_MINUTE: int(1, 10_000).default(20),
   ROUNDS_MAX_CONNECTIONS_PER_USER: int(1, 10_000).default(32),
+  // Audit log (server/security/audit/log.ts): entries held in memory while its store is down or behind.
+  ROUNDS_AUDIT_QUEUE_MAX: int(100, 10_000_000).default(10_000),
   // Hospital single sign-on, OpenID Connect (server/security/auth/sso.ts).
   ROUNDS_OIDC_ISSUER: z.string().optional(),
   ROUNDS_OIDC_CLIENT_ID: z.string().optional(),

@@ -17,6 +17,7 @@ export type ErrorCode =
   | 'ERR_UNKNOWN_MESSAGE_TYPE'
   | 'ERR_INVALID_UPDATE'
   | 'ERR_STORE_UNAVAILABLE'
+  | 'ERR_AUDIT_UNAVAILABLE'
   | 'ERR_DOCUMENT_CLOSED'
   | 'ERR_INTERNAL';
 
@@ -36,6 +37,8 @@ export const HTTP_STATUS: Record<ErrorCode, number> = {
   ERR_UNKNOWN_MESSAGE_TYPE: 400,
   ERR_INVALID_UPDATE: 400,
   ERR_STORE_UNAVAILABLE: 503,
+  /** The audit log cannot record the access (store down or behind): PHI is refused, not served unaudited. */
+  ERR_AUDIT_UNAVAILABLE: 503,
   ERR_DOCUMENT_CLOSED: 409,
   ERR_INTERNAL: 500,
 };

@@ -94,7 +94,8 @@ export function searchset(resources: Resource[], o: SchedulingFhirOptions, selfU
   };
 }
 
-export type OutcomeIssueCode = 'invalid' | 'not-found' | 'conflict' | 'forbidden' | 'login' | 'exception' | 'not-supported' | 'business-rule';
+export type OutcomeIssueCode =
+  | 'invalid' | 'not-found' | 'conflict' | 'forbidden' | 'login' | 'exception' | 'not-supported' | 'business-rule' | 'throttled' | 'transient';
 
 /** An OperationOutcome whose issue carries the Rounds error code in `details.coding`. */
 export function operationOutcome(code: OutcomeIssueCode, roundsCode: string, text: string, systemBase: string): OperationOutcome {

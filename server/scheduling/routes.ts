@@ -3,9 +3,13 @@
  * at /api/appointments/:appointmentId/check-in. Errors are OperationOutcomes with the Rounds code in
  * `issue[0].details.coding[0].code`; every resource served is checked with validateFhir in tests.
  *
- * Who may do what: any signed-in role searches schedules and free slots; clinicians and admins
- * create schedules and slots; a patient books, moves, cancels and checks in their own
- * appointments, clinical staff and admins anyone's.
+ * Who may do what is decided first by the RBAC route table (server/security/routes.ts, rbac.ts:
+ * the guard refuses other roles before these handlers run, and refuses /fhir/ paths it has no row
+ * for); the handlers apply the same rule to the concrete appointment as defence in depth:
+ * clinicians and admins create schedules and slots; clinical staff, patients and admins search
+ * them; a patient books, moves, cancels and checks in their own appointments, clinical staff
+ * (clinician, nurse, scribe) anyone's. Admins touch no appointment: each names its patient, and
+ * admin sees no PHI.
  */
 import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
@@ -13,7 +17,7 @@ import type { Resource } from '@medplum/fhirtypes';
 import type { Router } from '../http/router.ts';
 import { json, type HttpRequest } from '../http/types.ts';
 import { authenticate } from '../api/auth.ts';
-import { errorBoundary } from '../http/boundary.ts';
+import { errorBoundary, type Answer } from '../http/boundary.ts';
 import { DomainFailure, type VisitService } from '../services/visits.ts';
 import type { SchedulingRepository } from '../../db/scheduling-repo.ts';
 import {
@@ -38,10 +42,19 @@ export interface SchedulingDeps {
 }
 
 const FHIR_JSON = { 'content-type': 'application/fhir+json; charset=utf-8' };
-const STAFF = new Set(['clinician', 'nurse', 'scribe', 'admin']);
+/** Staff who act on anyone's appointment: the roles that handle PHI. Not admin (rbac.ts). */
+const STAFF = new Set(['clinician', 'nurse', 'scribe']);
 const SCHEDULERS = new Set(['clinician', 'admin']);
 
-const ISSUE_FOR_STATUS: Record<number, OutcomeIssueCode> = { 400: 'invalid', 401: 'login', 403: 'forbidden', 404: 'not-found', 409: 'conflict', 415: 'not-supported' };
+const ISSUE_FOR_STATUS: Record<number, OutcomeIssueCode> = {
+  400: 'invalid', 401: 'login', 403: 'forbidden', 404: 'not-found', 409: 'conflict', 415: 'not-supported', 429: 'throttled', 503: 'transient',
+};
+
+/** Errors under /fhir/ as OperationOutcomes (the routes below and the guard's refusals). */
+export function fhirAnswer(systemBase: string): Answer {
+  return (status, code, message) =>
+    json(status, operationOutcome(ISSUE_FOR_STATUS[status] ?? 'exception', code, message, systemBase), FHIR_JSON);
+}
 
 function fhirBody(req: HttpRequest): unknown {
   const type = req.headers['content-type'] ?? '';
@@ -57,8 +70,7 @@ export function registerScheduling(router: Router, d: SchedulingDeps): void {
   const now = d.now ?? (() => new Date());
   const o: SchedulingFhirOptions = { systemBase: d.systemBase, get publicUrl() { return d.publicUrl(); } };
   const fhir = (status: number, r: Resource, headers: Record<string, string> = {}) => json(status, r, { ...FHIR_JSON, ...headers });
-  const outcome = (status: number, code: string, message: string) =>
-    fhir(status, operationOutcome(ISSUE_FOR_STATUS[status] ?? 'exception', code, message, d.systemBase));
+  const outcome = fhirAnswer(d.systemBase);
 
   const wrap = errorBoundary({
     logger: d.logger,
@@ -100,9 +112,9 @@ export function registerScheduling(router: Router, d: SchedulingDeps): void {
       const list = (await d.repo.listSchedules()).filter((s) => !actor || s.actors.some((a) => `${a.kind}/${a.id}` === actor));
       return fhir(200, searchset(list.map((s) => toFhirSchedule(s, o)), o, `${o.publicUrl}/fhir/Schedule`));
     }))
-    .on('GET', '/fhir/Schedule/:id', wrap(async (req, p) => {
+    .on('GET', '/fhir/Schedule/:scheduleId', wrap(async (req, p) => {
       await caller(req);
-      const s = await d.repo.getSchedule(p.id!);
+      const s = await d.repo.getSchedule(p.scheduleId!);
       if (!s) throw new SchedulingError('ERR_SCHED_NOT_FOUND', 'no such schedule');
       return fhir(200, toFhirSchedule(s, o));
     }))
@@ -119,9 +131,9 @@ export function registerScheduling(router: Router, d: SchedulingDeps): void {
       const slots = await d.repo.searchSlots(parseSlotQuery(req.query));
       return fhir(200, searchset(slots.map((s) => toFhirSlot(s, o)), o, `${o.publicUrl}/fhir/Slot?${req.query}`));
     }))
-    .on('GET', '/fhir/Slot/:id', wrap(async (req, p) => {
+    .on('GET', '/fhir/Slot/:slotId', wrap(async (req, p) => {
       await caller(req);
-      const s = await d.repo.getSlot(p.id!);
+      const s = await d.repo.getSlot(p.slotId!);
       if (!s) throw new SchedulingError('ERR_SCHED_NOT_FOUND', 'no such slot');
       return fhir(200, toFhirSlot(s, o));
     }))
@@ -137,15 +149,15 @@ export function registerScheduling(router: Router, d: SchedulingDeps): void {
       audit(req, c, a.id, 'book appointment');
       return fhir(201, toFhirAppointment(a, o), { location: `${o.publicUrl}/fhir/Appointment/${a.id}` });
     }))
-    .on('GET', '/fhir/Appointment/:id', wrap(async (req, p) => {
+    .on('GET', '/fhir/Appointment/:appointmentId', wrap(async (req, p) => {
       const c = await caller(req);
-      const a = (await appointment(p.id!, c)).appointment;
+      const a = (await appointment(p.appointmentId!, c)).appointment;
       audit(req, c, a.id, 'read appointment');
       return fhir(200, toFhirAppointment(a, o));
     }))
-    .on('PUT', '/fhir/Appointment/:id', wrap(async (req, p) => {
+    .on('PUT', '/fhir/Appointment/:appointmentId', wrap(async (req, p) => {
       const c = await caller(req);
-      const { appointment: cur, version } = await appointment(p.id!, c);
+      const { appointment: cur, version } = await appointment(p.appointmentId!, c);
       const change = parseChange(cur, fhirBody(req));
       assertChangeAllowed(cur, change);
       let next: Appointment = cur;

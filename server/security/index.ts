@@ -9,6 +9,7 @@ import type { PgHandle } from '../../db/pg/connection.ts';
 import type { BytesCodec } from '../../db/codec.ts';
 import type { Router } from '../http/router.ts';
 import type { HttpHandler } from '../http/types.ts';
+import type { Answer } from '../http/boundary.ts';
 import type { SyncEvent } from '../sync/hub.ts';
 import type { ConnectionContext } from '../sync/socket.ts';
 import type { UpgradeAuthorizer } from '../transport/uws.ts';
@@ -42,6 +43,8 @@ export interface SecurityDeps {
   logger: Logger;
   /** Closes live sync connections (the hub's closeWhere; bound late, the hub is built after this). */
   closeWhere: (pred: (ctx: ConnectionContext) => boolean, code: CloseCodeValue) => number;
+  /** How the guard's refusals are written under a first path segment (`fhir`: OperationOutcomes); JSON elsewhere. */
+  answers?: Readonly<Record<string, Answer>>;
 }
 
 export interface Security {
@@ -49,6 +52,8 @@ export interface Security {
   codec: BytesCodec;
   auth: AuthService;
   onSyncEvent: (e: SyncEvent) => void;
+  /** The hub's `admit` hook: no connection is handed a document while the audit log is unavailable. */
+  admitSync: (ctx: ConnectionContext) => CloseCodeValue | null;
   authorizer(inner: UpgradeAuthorizer): UpgradeAuthorizer;
   http(inner: HttpHandler): HttpHandler;
   register(router: Router): void;
@@ -64,7 +69,14 @@ export interface Security {
 }
 
 export function createSecurity(d: SecurityDeps): Security {
-  const audit = new AuditLog(d.pg ? pgAuditBackend(d.pg) : sqliteAuditBackend(d.sqlite), { logger: d.logger });
+  const audit = new AuditLog(d.pg ? pgAuditBackend(d.pg) : sqliteAuditBackend(d.sqlite), { logger: d.logger, maxQueue: d.settings.auditQueueMax });
+  // Fail closed: when the audit log cannot record access, live sync connections stop being
+  // served (4010; they reconnect once upgrades are accepted again, see `authorizer`).
+  audit.onAvailability((available) => {
+    if (available) return;
+    const n = d.closeWhere(() => true, CloseCode.AUDIT_UNAVAILABLE);
+    if (n) d.logger.warn({ connections: n }, 'connections closed: audit log unavailable');
+  });
   const store: AccountStore = d.pg ? new PgAccountStore(d.pg) : new SqliteAccountStore(d.sqlite);
   const codec = atRestCodec(d.settings, d.logger);
   const endedListeners: ((sids: string[], userId: string) => void)[] = [];
@@ -94,7 +106,9 @@ export function createSecurity(d: SecurityDeps): Security {
   return {
     audit, codec, auth,
     onSyncEvent: (e) => { caps.onEvent(e); auditSync(e); },
+    admitSync: () => (audit.available ? null : CloseCode.AUDIT_UNAVAILABLE),
     authorizer: (inner) => auditedAuthorizer(async (input) => {
+      if (!audit.available) throw new RoundsError('ERR_AUDIT_UNAVAILABLE', 'the audit log cannot record access right now; try again shortly');
       const ctx = await inner(input);
       // Tokens derived from a session live only as long as it does; revoked accounts get nothing.
       if (ctx.sid && !(await auth.isLive(ctx.sid, Date.now()))) throw new RoundsError('ERR_TOKEN_EXPIRED', 'the session this token came from has ended');
@@ -103,7 +117,8 @@ export function createSecurity(d: SecurityDeps): Security {
       return ctx;
     }, audit),
     http: (inner) => guardHttp(inner, {
-      audit, secret: d.secret, onAuditError,
+      audit, secret: d.secret, onAuditError, auditAvailable: () => audit.available,
+      ...(d.answers ? { answers: d.answers } : {}),
       isLive: (sid) => auth.isLive(sid, Date.now()),
       isRevoked: async (sub) => !!(await auth.user(sub))?.disabled,
       publicLimiter: new WindowLimiter(d.settings.signInPerMinute, 60_000),

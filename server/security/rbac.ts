@@ -21,7 +21,9 @@
  *   and submits their own check-in answers (insurance, intake, consent), which they cannot read back.
  * - billing: close records reduced to charges (never note text) and billing preview. No documents.
  * - admin: an operator, not a care-team member: no PHI documents or visit data; verifies and
- *   exports the audit log, creates and revokes accounts, manages the EHR write-back outbox.
+ *   exports the audit log, creates and revokes accounts, manages the EHR write-back outbox, sets
+ *   up schedules and slots (which name clinicians, never a patient). No appointments: each one
+ *   names its patient.
  *
  * Video, recordings, EHR and scheduling (the handlers keep their own checks on the concrete visit,
  * roster and appointment as defence in depth; these rows are what they allow today):
@@ -32,18 +34,32 @@
  *   clinician and nurse (livekit/membership.ts isClinicalMember; a recording's viewers are the
  *   visit's clinicians and whoever started it, so nobody else ever sees one).
  * - patient-context (read from the EHR): clinician, nurse, scribe (server/ehr/service.ts).
- * - appointment `check-in`: clinical staff and admin for anyone, a patient for their own
- *   (server/scheduling/routes.ts STAFF / mayActFor).
+ * - schedule (FHIR Schedule and its Slots, no patient in them): clinicians and admins create;
+ *   whoever books reads them: clinical staff (clinician, nurse, scribe), patients and admins.
+ *   Caregivers, interpreters, observers and billing book nothing and search nothing.
+ * - appointment `create` (book), `read`, `write` (cancel, reschedule) and `check-in` (which opens
+ *   the Rounds visit and puts the patient in its waiting queue): a patient for their own
+ *   appointments only; the staff roles this table lets handle PHI (clinician, nurse, scribe:
+ *   they read visits and check-in answers) for anyone. NOT admin: an appointment names the
+ *   patient and checking in discloses and changes it, and admin sees no PHI (above); an
+ *   operator who must fix a booking asks the care team (server/scheduling/routes.ts STAFF /
+ *   mayActFor apply the same rule on the concrete appointment).
+ * - sync-token `renew` (own): the guests who hold a room token without a sign-in session, i.e.
+ *   patients (link) and interpreters and caregivers (invite), renew their own token
+ *   (server/api/guest-tokens.ts). Observers get no invites; clinical roles renew through their
+ *   session (`POST /api/auth/sync-token`); billing and admin hold no room tokens.
  */
 import type { Role } from '../visits/model.ts';
 
 export type Resource =
   | 'visit' | 'visit-command' | 'queue' | 'records' | 'invite' | 'billing-preview' | 'audit' | 'user'
-  | 'note' | 'room' | 'intake' | 'video' | 'recording' | 'patient-context' | 'outbox' | 'appointment';
+  | 'note' | 'room' | 'intake' | 'video' | 'recording' | 'patient-context' | 'outbox' | 'appointment'
+  | 'sync-token' | 'schedule';
 
 export type Action =
   | 'create' | 'read' | 'write' | 'read-ended' | 'run' | 'close' | 'read-charges' | 'revoke' | 'verify' | 'export' | 'list'
-  | 'join' | 'moderate' | 'share' | 'start' | 'stop' | 'retry' | 'check-in';
+  | 'join' | 'moderate' | 'share' | 'start' | 'stop' | 'retry' | 'check-in'
+  | 'renew';
 
 export type Grant = Action | `${Action}:own`;
 
@@ -53,31 +69,37 @@ const CARE_DOCS = { note: ['read', 'write', 'read-ended'], room: ['read', 'write
 /** The clinical team's video: joins, moderates, shares screens, records. */
 const CLINICAL_VIDEO = { video: ['join', 'moderate', 'share'], recording: ['start', 'stop', 'list', 'read'] } as const;
 const JOINS_VIDEO = { video: ['join'] } as const;
+/** Clinical staff book, read, change and check in anyone's appointments (see above); not admin. */
+const STAFF_APPOINTMENTS = { appointment: ['create', 'read', 'write', 'check-in'], schedule: ['read'] } as const;
+/** A guest renews their own room token (no sign-in session to renew it through). */
+const RENEWS_GUEST_TOKEN = { 'sync-token': ['renew:own'] } as const;
 
 export const RBAC: Table = {
   clinician: {
     visit: ['create', 'read', 'list', 'close'], 'visit-command': ['run'], queue: ['read'], records: ['read'],
     invite: ['create', 'revoke'], 'billing-preview': ['run'], intake: ['read'], ...CARE_DOCS,
-    ...CLINICAL_VIDEO, 'patient-context': ['read'], appointment: ['check-in'],
+    ...CLINICAL_VIDEO, 'patient-context': ['read'], ...STAFF_APPOINTMENTS, schedule: ['create', 'read'],
   },
   nurse: {
     visit: ['read', 'list'], 'visit-command': ['run'], queue: ['read'], intake: ['read'], ...CARE_DOCS,
-    ...CLINICAL_VIDEO, 'patient-context': ['read'], appointment: ['check-in'],
+    ...CLINICAL_VIDEO, 'patient-context': ['read'], ...STAFF_APPOINTMENTS,
   },
   scribe: {
     visit: ['read', 'list'], 'visit-command': ['run'], queue: ['read'], intake: ['read'],
     note: ['read', 'write', 'read-ended'], room: ['read', 'read-ended'],
-    ...JOINS_VIDEO, 'patient-context': ['read'], appointment: ['check-in'],
+    ...JOINS_VIDEO, 'patient-context': ['read'], ...STAFF_APPOINTMENTS,
   },
   patient: {
     visit: ['read:own'], 'visit-command': ['run:own'], queue: ['read:own'], intake: ['write:own'], room: ['read'],
-    ...JOINS_VIDEO, appointment: ['check-in:own'],
+    ...JOINS_VIDEO, ...RENEWS_GUEST_TOKEN,
+    appointment: ['create:own', 'read:own', 'write:own', 'check-in:own'], schedule: ['read'],
   },
-  caregiver: { 'visit-command': ['run:own'], queue: ['read:own'], room: ['read'], ...JOINS_VIDEO },
-  interpreter: { 'visit-command': ['run:own'], queue: ['read:own'], room: ['read'], ...JOINS_VIDEO },
+  caregiver: { 'visit-command': ['run:own'], queue: ['read:own'], room: ['read'], ...JOINS_VIDEO, ...RENEWS_GUEST_TOKEN },
+  interpreter: { 'visit-command': ['run:own'], queue: ['read:own'], room: ['read'], ...JOINS_VIDEO, ...RENEWS_GUEST_TOKEN },
   observer: { 'visit-command': ['run:own'], queue: ['read:own'], room: ['read'], ...JOINS_VIDEO },
   billing: { records: ['read-charges'], 'billing-preview': ['run'] },
-  admin: { audit: ['verify', 'export'], user: ['create', 'revoke'], outbox: ['list', 'retry'], appointment: ['check-in'] },
+  // No `appointment` row: admin sees no PHI, and an appointment names its patient (see above).
+  admin: { audit: ['verify', 'export'], user: ['create', 'revoke'], outbox: ['list', 'retry'], schedule: ['create', 'read'] },
 };
 
 export type Decision = 'allow' | 'own' | 'deny';

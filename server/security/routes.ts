@@ -1,9 +1,10 @@
 /**
  * Every HTTP API route with the RBAC resource and actions it needs: one row per route the app
- * registers under /api/ (tests/server/security/route-table.test.ts checks both directions), plus
- * the public non-API entry points (health, SMART launch). The guard fails closed: it refuses a
- * caller whose role is granted none of the row's actions (403 before the handler runs) and an
- * /api/ request that matches no row (404, the answer of a path that does not exist). The audit
+ * registers under /api/ and /fhir/ (tests/server/security/route-table.test.ts checks both
+ * directions), plus the public non-API entry points (health, SMART launch). The guard fails
+ * closed: it refuses a caller whose role is granted none of the row's actions (403 before the
+ * handler runs) and an /api/ or /fhir/ request that matches no row (404, the answer of a path
+ * that does not exist). The audit
  * trail names the route's resource and action. Handlers keep their own checks on the concrete
  * visit, roster or appointment as defence in depth.
  *
@@ -43,6 +44,8 @@ export const ROUTES: readonly RouteRule[] = [
   { method: 'POST', pattern: '/api/visits/:id/invites', resource: 'invite', actions: ['create'], auditPublic: false },
   { method: 'DELETE', pattern: '/api/visits/:id/invites/:inviteId', resource: 'invite', actions: ['revoke'], auditPublic: false },
   { method: 'POST', pattern: '/api/invites/redeem', resource: null, actions: [], auditPublic: true },
+  // Guests renew their own room token (server/api/guest-tokens.ts); clinical roles use /api/auth/sync-token.
+  { method: 'POST', pattern: '/api/visits/:id/sync-token/renew', resource: 'sync-token', actions: ['renew'], auditPublic: false },
   { method: 'POST', pattern: '/api/billing/preview', resource: 'billing-preview', actions: ['run'], auditPublic: false },
   { method: 'GET', pattern: '/api/audit/verify', resource: 'audit', actions: ['verify'], auditPublic: false },
   { method: 'GET', pattern: '/api/audit/export', resource: 'audit', actions: ['export'], auditPublic: false },
@@ -82,8 +85,20 @@ export const ROUTES: readonly RouteRule[] = [
   { method: 'GET', pattern: '/api/visits/:id/patient-context', resource: 'patient-context', actions: ['read'], auditPublic: false },
   { method: 'GET', pattern: '/api/outbox', resource: 'outbox', actions: ['list'], auditPublic: false },
   { method: 'POST', pattern: '/api/outbox/:outboxId/retry', resource: 'outbox', actions: ['retry'], auditPublic: false },
-  // Scheduling (server/scheduling/routes.ts); its FHIR routes under /fhir check callers themselves.
+  // Scheduling (server/scheduling/routes.ts). The handlers check the concrete appointment's patient.
   { method: 'POST', pattern: '/api/appointments/:appointmentId/check-in', resource: 'appointment', actions: ['check-in'], auditPublic: false },
+  // FHIR scheduling, under the same rule: a /fhir/ path with no row is refused (404). The
+  // CapabilityStatement is public (FHIR clients read it before they authenticate).
+  { method: 'GET', pattern: '/fhir/metadata', resource: null, actions: [], auditPublic: true, rateLimited: false },
+  { method: 'POST', pattern: '/fhir/Schedule', resource: 'schedule', actions: ['create'], auditPublic: false },
+  { method: 'GET', pattern: '/fhir/Schedule', resource: 'schedule', actions: ['read'], auditPublic: false },
+  { method: 'GET', pattern: '/fhir/Schedule/:scheduleId', resource: 'schedule', actions: ['read'], auditPublic: false },
+  { method: 'POST', pattern: '/fhir/Slot', resource: 'schedule', actions: ['create'], auditPublic: false },
+  { method: 'GET', pattern: '/fhir/Slot', resource: 'schedule', actions: ['read'], auditPublic: false },
+  { method: 'GET', pattern: '/fhir/Slot/:slotId', resource: 'schedule', actions: ['read'], auditPublic: false },
+  { method: 'POST', pattern: '/fhir/Appointment', resource: 'appointment', actions: ['create'], auditPublic: false },
+  { method: 'GET', pattern: '/fhir/Appointment/:appointmentId', resource: 'appointment', actions: ['read'], auditPublic: false },
+  { method: 'PUT', pattern: '/fhir/Appointment/:appointmentId', resource: 'appointment', actions: ['write'], auditPublic: false },
 ];
 
 export interface MatchedRoute { rule: RouteRule; params: Record<string, string> }

@@ -17,6 +17,8 @@ export interface SecuritySettings {
   signInPerMinute: number;
   /** Live sync connections one user (token subject) may hold. */
   maxConnectionsPerUser: number;
+  /** Audit entries held in memory, uncommitted; at the cap PHI access is refused (audit/log.ts). */
+  auditQueueMax: number;
   /** Hospital single sign-on (OpenID Connect); null when not configured. */
   sso: SsoSettings | null;
   /** TLS served by uWS itself (HTTPS and WSS); null = plain HTTP (behind a TLS proxy, or development). */
@@ -38,6 +40,7 @@ export interface SecurityEnv {
   ROUNDS_SYNC_TOKEN_TTL_S: number;
   ROUNDS_SIGN_IN_PER_MINUTE: number;
   ROUNDS_MAX_CONNECTIONS_PER_USER: number;
+  ROUNDS_AUDIT_QUEUE_MAX: number;
   ROUNDS_OIDC_ISSUER?: string | undefined;
   ROUNDS_OIDC_CLIENT_ID?: string | undefined;
   ROUNDS_OIDC_CLIENT_SECRET?: string | undefined;
@@ -101,5 +104,6 @@ export function securitySettings(c: SecurityEnv): SecuritySettings | string {
     syncTokenTtlS: c.ROUNDS_SYNC_TOKEN_TTL_S,
     signInPerMinute: c.ROUNDS_SIGN_IN_PER_MINUTE,
     maxConnectionsPerUser: c.ROUNDS_MAX_CONNECTIONS_PER_USER,
+    auditQueueMax: c.ROUNDS_AUDIT_QUEUE_MAX,
   };
 }

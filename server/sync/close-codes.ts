@@ -27,6 +27,12 @@ export const CloseCode = {
   RATE_LIMITED: 4008,
   /** Unexpected server error; the document and store were left unchanged. */
   INTERNAL_ERROR: 4009,
+  /**
+   * The audit log cannot record access (its store is down or behind): the connection is closed
+   * rather than served unaudited. Upgrades answer 503 ERR_AUDIT_UNAVAILABLE until it recovers;
+   * the client keeps its edits and reconnects.
+   */
+  AUDIT_UNAVAILABLE: 4010,
 } as const;
 
 export type CloseCodeName = keyof typeof CloseCode;
@@ -45,4 +51,5 @@ export const CLOSE_REASON: Record<CloseCodeValue, string> = {
   4007: 'store unavailable',
   4008: 'rate limited',
   4009: 'internal error',
+  4010: 'audit unavailable',
 };

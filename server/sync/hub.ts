@@ -49,6 +49,12 @@ export interface HubOptions {
   writeGuard?: WriteGuard;
   /** Routing between instances (Redis); absent for a single instance. */
   bus?: Bus;
+  /**
+   * Checked when an authorized connection is handed to the hub (a turn after its upgrade): a
+   * close code refuses it before the document is loaded or anything is sent (e.g. the audit log
+   * became unavailable in between).
+   */
+  admit?: (ctx: ConnectionContext) => CloseCodeValue | null;
 }
 
 export type SyncEvent =
@@ -99,7 +105,13 @@ export class SyncHub {
   get connections(): number { let n = 0; for (const d of this.#docs.values()) n += d.conns.size; return n; }
   isLoaded(name: string): boolean { return this.#docs.has(name); }
 
-  open(socket: SyncSocket, ctx: ConnectionContext): Connection {
+  /** Null when `admit` refused the connection (its socket is then closed with that code). */
+  open(socket: SyncSocket, ctx: ConnectionContext): Connection | null {
+    const refused = this.#o.admit?.(ctx) ?? null;
+    if (refused !== null) {
+      socket.close(refused, CLOSE_REASON[refused]);
+      return null;
+    }
     let live = this.#docs.get(ctx.docName);
     if (!live) live = this.#load(ctx.docName);
     if (live.unloadTimer) { clearTimeout(live.unloadTimer); live.unloadTimer = null; }

@@ -116,7 +116,7 @@ export function startTransport(o: TransportOptions): Promise<Transport> {
       const deny = (status: number, code: string) => {
         if (aborted) return;
         res.cork(() => {
-          res.writeStatus(status === 401 ? '401 Unauthorized' : status === 403 ? '403 Forbidden' : '400 Bad Request')
+          res.writeStatus(status === 401 || status === 403 || status === 503 ? statusLine(status) : '400 Bad Request')
             .writeHeader('content-type', 'application/json')
             .end(JSON.stringify({ error: { code } }));
         });
@@ -154,6 +154,7 @@ export function startTransport(o: TransportOptions): Promise<Transport> {
       setImmediate(() => {
         if (!data.open) return;
         const conn = o.hub.open(socket, data.ctx);
+        if (!conn) return;
         data.conn = conn;
         const early = data.early;
         data.early = [];

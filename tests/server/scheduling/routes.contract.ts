@@ -169,5 +169,27 @@ export function schedulingRoutesContract(factory: BackendFactory): void {
     assert.equal(trail, ['pat-1 book appointment', 'pat-1 read appointment', 'pat-1 check in appointment'], 'appointment access is audited');
   });
 
+  test('check-in: the patient themself or clinical staff; admin is refused (403 ERR_FORBIDDEN) and changes nothing', async () => {
+    const where = { patientLocation: { state: 'MA', setting: 'home' } };
+    const a1 = (await fhir('POST', '/fhir/Appointment', dr, booking(await slot('2031-07-01T09:00:00Z'), 'pat-7'))).json;
+    const a2 = (await fhir('POST', '/fhir/Appointment', dr, booking(await slot('2031-07-01T10:00:00Z'), 'pat-8'))).json;
+    const admin = await apiToken('ops-1', 'admin');
+    const refused = await fhir('POST', `/api/appointments/${a1.id}/check-in`, admin, where);
+    assert.is(refused.status, 403);
+    assert.is(refused.json.error.code, 'ERR_FORBIDDEN');
+    assert.is((await fhir('GET', `/fhir/Appointment/${a1.id}`, admin)).status, 403, 'admin does not read the appointment either');
+    assert.is((await fhir('GET', `/fhir/Appointment/${a1.id}`, dr)).json.status, 'booked', 'still booked');
+    const otherPatient = await fhir('POST', `/api/appointments/${a1.id}/check-in`, patient, where);
+    assert.is(otherPatient.status, 404, 'another patient\'s appointment is not revealed');
+    assert.is(otherPatient.json.issue[0].details.coding[0].code, 'ERR_SCHED_NOT_FOUND');
+    const self = await fhir('POST', `/api/appointments/${a1.id}/check-in`, await apiToken('pat-7', 'patient'), where);
+    assert.is(self.status, 200);
+    const nurse = await fhir('POST', `/api/appointments/${a2.id}/check-in`, await apiToken('nurse-1', 'nurse'), where);
+    assert.is(nurse.status, 200);
+    assert.is(nurse.json.visitStatus, 'waiting');
+    const trail = (await server.audit.list()).filter((e) => e.resource === `appointment appointment/${a1.id}` && e.action.endsWith('/check-in'));
+    assert.equal(trail.map((e) => `${e.actor} ${e.outcome}`), ['ops-1 denied', 'pat-1 failed', 'pat-7 allowed']);
+  });
+
   test.run();
 }

@@ -71,6 +71,27 @@ test('fail closed: an API path with no RBAC row is refused as not found before a
   assert.is((await upgradeAnswer(docUrl(server.port, `visit/${v.id}/room`, await token({ doc: `visit/${v.id}/room`, sub: 'dr-chen' })))).status, 101);
 });
 
+test('fail closed under /fhir/ too: unlisted paths and methods are 404, unlisted roles 403, as OperationOutcomes, audited', async () => {
+  const dr = await apiToken('dr-chen', 'clinician');
+  const outcome = (r: { json: any }) => [r.json?.resourceType, r.json?.issue?.[0]?.details?.coding?.[0]?.code];
+  for (const [method, path] of [['GET', '/fhir/Patient/p-1'], ['DELETE', '/fhir/Appointment/a-1'], ['GET', '/fhir/Appointment'], ['POST', '/fhir/Schedule/s-1']]) {
+    const r = await call(server.url, method!, path!, dr, method === 'POST' ? {} : undefined);
+    assert.equal([r.status, ...outcome(r)], [404, 'OperationOutcome', 'ERR_NOT_FOUND'], `${method} ${path}`);
+  }
+  const caregiver = await call(server.url, 'GET', '/fhir/Slot?status=free', await apiToken('cg-1', 'caregiver'));
+  assert.equal([caregiver.status, ...outcome(caregiver)], [403, 'OperationOutcome', 'ERR_FORBIDDEN']);
+  assert.is(caregiver.json.issue[0].code, 'forbidden');
+  const admin = await call(server.url, 'GET', '/fhir/Appointment/a-1', await apiToken('ops-1', 'admin'));
+  assert.equal([admin.status, ...outcome(admin)], [403, 'OperationOutcome', 'ERR_FORBIDDEN'], 'admin reads no appointment (it names the patient)');
+  const anon = await call(server.url, 'GET', '/fhir/Slot', null);
+  assert.equal([anon.status, ...outcome(anon)], [401, 'OperationOutcome', 'ERR_TOKEN_MISSING']);
+  assert.is((await call(server.url, 'GET', '/fhir/metadata', null)).status, 200, 'the CapabilityStatement stays public');
+  const es = await entries();
+  assert.ok(es.some((e) => e.resource === '/fhir/Patient/p-1' && e.actor === 'dr-chen' && e.outcome === 'denied' && e.detail === '404'));
+  assert.ok(es.some((e) => e.action === 'GET /fhir/Slot' && e.actor === 'cg-1' && e.outcome === 'denied'));
+  assert.ok(es.some((e) => e.action === 'GET /fhir/Appointment/:appointmentId' && e.resource === 'appointment appointment/a-1' && e.actor === 'ops-1' && e.outcome === 'denied'));
+});
+
 test('sync: opened, write refused, closed, and refused upgrades are audited; no note text in the log', async () => {
   const dr = await apiToken('dr-chen', 'clinician');
   const v = (await call(server.url, 'POST', '/api/visits', dr, visitBody())).json;

@@ -65,6 +65,8 @@ const EXPECTED_API: Record<string, Want[] | Want> = {
   'POST /api/visits/:id/invites': [A, D, D, D, D, D, D, D, D],
   'DELETE /api/visits/:id/invites/:inviteId': [A, D, D, D, D, D, D, D, D],
   'POST /api/invites/redeem': 'public',
+  // Guests renew their own room token; the handler checks it is a room token of this visit (an API token is not).
+  'POST /api/visits/:id/sync-token/renew': [D, D, D, H, H, H, D, D, D],
   'POST /api/billing/preview': [A, D, D, D, D, D, D, A, D],
   'GET /api/audit/verify': [D, D, D, D, D, D, D, D, A],
   'GET /api/audit/export': [D, D, D, D, D, D, D, D, A],
@@ -105,8 +107,21 @@ const EXPECTED_API: Record<string, Want[] | Want> = {
   'GET /api/visits/:id/patient-context': [H, H, H, D, D, D, D, D, D],
   'GET /api/outbox': [D, D, D, D, D, D, D, D, A],
   'POST /api/outbox/:outboxId/retry': [D, D, D, D, D, D, D, D, H],
-  // Scheduling: staff and admins check anyone in, a patient their own appointment.
-  'POST /api/appointments/:appointmentId/check-in': [H, H, H, H, D, D, D, D, H],
+  // Scheduling: clinical staff check anyone in, a patient their own appointment; admin nobody
+  // (an appointment names its patient and admin sees no PHI).
+  'POST /api/appointments/:appointmentId/check-in': [H, H, H, H, D, D, D, D, D],
+  // FHIR scheduling: clinicians and admins create schedules and slots; those who book read them;
+  // appointments like check-in (staff anyone's, a patient their own, never admin).
+  'GET /fhir/metadata': 'public',
+  'POST /fhir/Schedule': [A, D, D, D, D, D, D, D, A],
+  'GET /fhir/Schedule': [A, A, A, A, D, D, D, D, A],
+  'GET /fhir/Schedule/:scheduleId': [A, A, A, A, D, D, D, D, A],
+  'POST /fhir/Slot': [A, D, D, D, D, D, D, D, A],
+  'GET /fhir/Slot': [A, A, A, A, D, D, D, D, A],
+  'GET /fhir/Slot/:slotId': [A, A, A, A, D, D, D, D, A],
+  'POST /fhir/Appointment': [A, A, A, H, D, D, D, D, D],
+  'GET /fhir/Appointment/:appointmentId': [A, A, A, H, D, D, D, D, D],
+  'PUT /fhir/Appointment/:appointmentId': [A, A, A, H, D, D, D, D, D],
 };
 
 type DocWant = 'write' | 'read' | 'none';
@@ -128,8 +143,12 @@ async function send(method: string, path: string, bearer: string | null, body?: 
     ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
   });
   const text = await res.text();
-  return { status: res.status, json: (res.headers.get('content-type') ?? '').includes('application/json') && text ? JSON.parse(text) : null };
+  return { status: res.status, json: /application\/(fhir\+)?json/.test(res.headers.get('content-type') ?? '') && text ? JSON.parse(text) : null };
 }
+
+/** The guard's own refusal of the role, as JSON (API) or as an OperationOutcome (FHIR). */
+const guardRefused = (r: { status: number; json: any }) =>
+  r.status === 403 && (r.json?.error?.message === ROLE_REFUSED || r.json?.issue?.[0]?.details?.text === ROLE_REFUSED);
 
 test('the expectations cover every route the server has', () => {
   assert.equal(Object.keys(EXPECTED_API).sort(), ROUTES.map((r) => `${r.method} ${r.pattern}`).sort());
@@ -168,7 +187,7 @@ test('every role × every API route', async () => {
         if (r.status !== 401 || r.json?.error?.code !== 'ERR_SESSION_REQUIRED') results.push(`${route} without a session: got ${r.status}`);
         continue;
       }
-      const refusedByGuard = r.status === 403 && r.json?.error?.message === ROLE_REFUSED;
+      const refusedByGuard = guardRefused(r);
       const served = r.status !== 401 && r.status !== 403 && r.status < 500;
       // Public: no credential was sent and none was asked for (the handler answers as it will).
       const ok = w === 'deny' ? refusedByGuard : w === 'allow' ? served : w === 'through' ? !refusedByGuard && r.status !== 401 : r.status !== 401 && r.status !== 403;

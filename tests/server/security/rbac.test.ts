@@ -35,6 +35,19 @@ test('nurses see the queue and write the note (vitals); only clinicians close, i
   assert.equal(who('records', 'read'), ['clinician']);
   assert.equal(who('visit', 'create'), ['clinician']);
   assert.equal(who('audit', 'export'), ['admin']);
+  // Only guests, who have no sign-in session, renew a room token through the API.
+  assert.equal(who('sync-token', 'renew'), ['patient', 'caregiver', 'interpreter']);
+  assert.is(decide('interpreter', 'sync-token', 'renew'), 'own');
+});
+
+test('admin sees no PHI: no visits, check-in answers, patient context or appointments (check-in is the patient\'s or clinical staff\'s)', () => {
+  for (const r of ['visit', 'intake', 'patient-context', 'appointment', 'queue', 'records'] as const) {
+    assert.not.ok(grants().some((g) => g.role === 'admin' && g.resource === r), `admin has no ${r} grant`);
+  }
+  const who = (a: Parameters<typeof can>[2]) => ROLES.filter((role) => can(role, 'appointment', a));
+  for (const a of ['check-in', 'create', 'read', 'write'] as const) assert.equal(who(a), ['clinician', 'nurse', 'scribe', 'patient'], a);
+  assert.is(decide('patient', 'appointment', 'check-in'), 'own');
+  assert.equal(ROLES.filter((role) => can(role, 'schedule', 'create')), ['clinician', 'admin']);
 });
 
 test('patients act only on themselves; nobody writes anything after a visit ends', () => {

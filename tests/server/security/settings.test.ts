@@ -21,6 +21,13 @@ test('defaults: 15 min idle, 60 min rotation, 3 sessions, 5 min sync tokens, no 
   assert.is(c.security.sso, null);
 });
 
+test('audit queue cap: 10,000 by default, 100 to 10,000,000', () => {
+  assert.is(loadConfig(base).security.auditQueueMax, 10_000);
+  assert.is(loadConfig({ ...base, ROUNDS_AUDIT_QUEUE_MAX: '500' }).security.auditQueueMax, 500);
+  assert.match(err({ ROUNDS_AUDIT_QUEUE_MAX: '10' }), /ROUNDS_AUDIT_QUEUE_MAX/);
+  assert.match(err({ ROUNDS_AUDIT_QUEUE_MAX: 'lots' }), /ROUNDS_AUDIT_QUEUE_MAX/);
+});
+
 test('production refuses to start without a data key, and on plain HTTP unless behind a TLS proxy', () => {
   assert.match(err({ NODE_ENV: 'production', ROUNDS_BEHIND_TLS_PROXY: 'true' }), /ROUNDS_DATA_KEY is required/);
   assert.match(err({ NODE_ENV: 'production', ROUNDS_DATA_KEY: key }), /refuses plain HTTP/);
