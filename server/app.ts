@@ -36,6 +36,7 @@ import { serveWeb } from './web-static.ts';
 import type { AuditLog } from './security/audit/log.ts';
 import { createSecurity, type Security } from './security/index.ts';
 import { securityHeaders } from './security/headers.ts';
+import { createMetrics, registerMetrics } from './metrics.ts';
 
 export interface RunningServer {
   port: number;
@@ -77,7 +78,9 @@ export async function startServer(config: Config, logger: Logger = createLogger(
   const repo = pg ? new PgVisitRepository(pg, codec) : new SqliteVisitRepository(sqlite, codec);
   const tables = defaultTables();
   let visits: VisitService | null = null;
+  const metrics = createMetrics();
   const hub = new SyncHub({
+    metrics: metrics.hub,
     writeGuard: (ctx, doc, update) => visits!.writeGuard(ctx, doc, update),
     ...(bus ? { bus } : {}),
     store,
@@ -90,6 +93,7 @@ export async function startServer(config: Config, logger: Logger = createLogger(
     onEvent: security.onSyncEvent,
   });
   hubRef = hub;
+  metrics.gauges({ documents: () => hub.documents, connections: () => hub.connections });
 
   visits = new VisitService({ repo, hub, tables, systemBase: config.fhirSystemBase });
 
@@ -112,6 +116,7 @@ export async function startServer(config: Config, logger: Logger = createLogger(
     }),
   );
 
+  registerMetrics(router, metrics, config.metricsToken ?? undefined);
   registerApi(router, { visits, secret, tables, logger });
   const recordingRepo = pg ? new PgRecordingRepository(pg) : new SqliteRecordingRepository(sqlite.raw);
   const livekit = registerLivekit(router, { repo, hub, visits, secret, settings: config.video, recordingRepo, logger });

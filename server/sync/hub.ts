@@ -49,6 +49,14 @@ export interface HubOptions {
   writeGuard?: WriteGuard;
   /** Routing between instances (Redis); absent for a single instance. */
   bus?: Bus;
+  metrics?: HubMetrics;
+}
+
+/** Timings of the commit pipeline (server/metrics.ts turns them into Prometheus histograms). */
+export interface HubMetrics {
+  /** A batch committed: how long the store took, and for each update the seconds since it arrived. */
+  committed(storeSeconds: number, sinceArrival: readonly number[]): void;
+  failed(): void;
 }
 
 export type SyncEvent =
@@ -56,7 +64,8 @@ export type SyncEvent =
   | { type: 'close'; ctx: ConnectionContext; code: number }
   | { type: 'write-refused'; ctx: ConnectionContext };
 
-interface Pending { live: LiveDoc; conn: Connection | null; update: Uint8Array; seq: number }
+/** `at`: performance.now() when the update reached the hub. */
+interface Pending { live: LiveDoc; conn: Connection | null; update: Uint8Array; seq: number; at: number }
 
 export class SyncHub {
   readonly #o: HubOptions;
@@ -223,7 +232,7 @@ export class SyncHub {
   #serverChanges<T>(live: LiveDoc, fn: () => T): T {
     const capture = (update: Uint8Array, origin: unknown) => {
       if (origin !== SERVER_ORIGIN) return;
-      this.#queue.push({ live, conn: null, update, seq: ++live.appliedSeq });
+      this.#queue.push({ live, conn: null, update, seq: ++live.appliedSeq, at: performance.now() });
       this.#scheduleFlush();
     };
     live.ydoc.on('update', capture);
@@ -342,7 +351,7 @@ export class SyncHub {
       this.#discard(live, CloseCode.GOING_AWAY);
       return;
     }
-    this.#queue.push({ live, conn, update, seq: ++live.appliedSeq });
+    this.#queue.push({ live, conn, update, seq: ++live.appliedSeq, at: performance.now() });
     this.#scheduleFlush();
   }
 
@@ -369,9 +378,11 @@ export class SyncHub {
   }
 
   async #commit(batch: Pending[], captured: Captured[]): Promise<void> {
+    const started = performance.now();
     try {
       await this.#o.store.append(batch.map((p) => ({ doc: p.live.name, update: p.update })));
     } catch (e) {
+      this.#o.metrics?.failed();
       this.#compactor.failed(captured);
       this.#o.logger.error({ err: (e as Error).name, entries: batch.length }, 'store append failed; dropping affected documents');
       for (const live of new Set(batch.map((p) => p.live))) this.#discard(live, CloseCode.STORE_UNAVAILABLE);
@@ -389,6 +400,11 @@ export class SyncHub {
       this.#o.bus?.publish(p.live.name, 'update', p.update);
     }
     this.#compactor.committed(captured, touched);
+    const m = this.#o.metrics;
+    if (m) {
+      const now = performance.now();
+      m.committed((now - started) / 1000, batch.map((p) => (now - p.at) / 1000));
+    }
     for (const live of touched) {
       const due = live.answers.filter((a) => a.afterSeq <= live.committedSeq);
       live.answers = live.answers.filter((a) => a.afterSeq > live.committedSeq);
