@@ -50,6 +50,8 @@ export interface HubOptions {
   /** Routing between instances (Redis); absent for a single instance. */
   bus?: Bus;
   metrics?: HubMetrics;
+  /** See Compactor.maintain (default LOG_BEHIND_LIMIT). */
+  logBehindLimit?: number;
 }
 
 /** Timings of the commit pipeline (server/metrics.ts turns them into Prometheus histograms). */
@@ -81,9 +83,12 @@ export class SyncHub {
 
   constructor(opts: HubOptions) {
     this.#o = opts;
-    this.#compactor = new Compactor(opts.store, opts.logger, opts.compactAfterUpdates, !opts.bus);
-    // Expired tokens end their connections; checked once a second for all connections.
-    this.#sweep = setInterval(() => this.#closeExpired(), 1000);
+    this.#compactor = new Compactor(opts.store, opts.logger, opts.compactAfterUpdates, !opts.bus, opts.logBehindLimit);
+    // Once a second: expired tokens end their connections; the shared log is kept short.
+    this.#sweep = setInterval(() => {
+      this.#closeExpired();
+      void this.#compactor.maintain((name) => this.#docs.get(name));
+    }, 1000);
     this.#sweep.unref();
     this.#link = {
       broadcaster: opts.broadcaster,
