@@ -41,5 +41,11 @@ export interface DocumentStore {
   replaceSnapshot?(doc: string, state: Uint8Array): Promise<CompactResult>;
   /** Number of log entries not yet folded into the snapshot. */
   logLength(doc: string): Promise<number>;
+  /**
+   * Optional, for a store whose log is shared by all documents and can only shed entries every
+   * document has folded (SQLite): the document holding the oldest unfolded entry, and how many
+   * entries the log holds from there on. Folding that document lets the store shed them.
+   */
+  oldestUnfolded?(): Promise<{ doc: string; behind: number } | null>;
   close(): Promise<void>;
 }

@@ -37,6 +37,7 @@ import { serveWeb } from './web-static.ts';
 import type { AuditLog } from './security/audit/log.ts';
 import { createSecurity, type Security } from './security/index.ts';
 import { securityHeaders } from './security/headers.ts';
+import { createMetrics, registerMetrics } from './metrics.ts';
 
 export interface RunningServer {
   port: number;
@@ -81,7 +82,9 @@ export async function startServer(config: Config, logger: Logger = createLogger(
   const repo = pg ? new PgVisitRepository(pg, codec) : new SqliteVisitRepository(sqlite, codec);
   const tables = defaultTables();
   let visits: VisitService | null = null;
+  const metrics = createMetrics();
   const hub = new SyncHub({
+    metrics: metrics.hub,
     writeGuard: (ctx, doc, update) => visits!.writeGuard(ctx, doc, update),
     ...(bus ? { bus } : {}),
     store,
@@ -95,6 +98,7 @@ export async function startServer(config: Config, logger: Logger = createLogger(
     admit: security.admitSync,
   });
   hubRef = hub;
+  metrics.gauges({ documents: () => hub.documents, connections: () => hub.connections });
 
   visits = new VisitService({ repo, hub, tables, systemBase: config.fhirSystemBase });
 
@@ -120,6 +124,7 @@ export async function startServer(config: Config, logger: Logger = createLogger(
     }),
   );
 
+  registerMetrics(router, metrics, config.metricsToken ?? undefined);
   registerApi(router, { visits, secret, tables, logger });
   registerGuestTokens(router, { repo, hub, secret, audit, logger });
   const recordingRepo = pg ? new PgRecordingRepository(pg) : new SqliteRecordingRepository(sqlite.raw);

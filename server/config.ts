@@ -27,6 +27,8 @@ const Schema = z.object({
   ROUNDS_PRELOAD_QUEUE_LIMIT: int(1, 100_000).default(256),
   ROUNDS_IDLE_TIMEOUT_S: int(8, 960).default(60),
   ROUNDS_SQLITE_SYNCHRONOUS: z.enum(['FULL', 'NORMAL']).default('FULL'),
+  // Bearer token a Prometheus scraper presents at GET /metrics; unset: no /metrics endpoint.
+  ROUNDS_METRICS_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
   ROUNDS_ALLOW_INSECURE_DEV_SECRET: bool.default(false),
   DATABASE_URL: z.string().regex(/^postgres(ql)?:\/\//, 'must be a postgres:// URL').optional(),
   REDIS_URL: z.string().regex(/^rediss?:\/\//, 'must be a redis:// URL').optional(),
@@ -119,6 +121,7 @@ export interface Config {
   preloadQueueLimit: number;
   idleTimeoutSeconds: number;
   sqliteSynchronous: 'FULL' | 'NORMAL';
+  metricsToken: string | null;
   fhirSystemBase: string;
   /** Postgres for documents, visits, records, outbox and invites; SQLite when absent. */
   databaseUrl: string | null;
@@ -180,6 +183,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     preloadQueueLimit: c.ROUNDS_PRELOAD_QUEUE_LIMIT,
     idleTimeoutSeconds: c.ROUNDS_IDLE_TIMEOUT_S,
     sqliteSynchronous: c.ROUNDS_SQLITE_SYNCHRONOUS,
+    metricsToken: c.ROUNDS_METRICS_TOKEN ?? null,
     fhirSystemBase: c.ROUNDS_FHIR_SYSTEM_BASE,
     databaseUrl: c.DATABASE_URL ?? null,
     redisUrl: c.REDIS_URL ?? null,

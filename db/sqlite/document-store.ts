@@ -142,6 +142,10 @@ export class SqliteDocumentStore implements DocumentStore {
     return this.#call<number>({ op: 'logLength', doc });
   }
 
+  async oldestUnfolded(): Promise<{ doc: string; behind: number } | null> {
+    return this.#call<{ doc: string; behind: number } | null>({ op: 'oldest' });
+  }
+
   /** Finishes what was asked, then closes the I/O thread's connection. */
   async close(): Promise<void> {
     const c = this.#checkpointer;

@@ -25,6 +25,8 @@ export type WorkerRequest =
   | { id: number; op: 'logLength'; doc: string }
   /** Stores `data` as the snapshot through `throughId`, or through the newest entry when null. */
   | { id: number; op: 'snapshot'; doc: string; data: Uint8Array; throughId: number | null }
+  /** The document whose unfolded entries start furthest back, and how many entries were appended since. */
+  | { id: number; op: 'oldest' }
   | { id: number; op: 'close' };
 
 export type WorkerReply = { id: number; ok: true; value: unknown } | { id: number; ok: false; error: { name: string; message: string; code?: string } };
@@ -37,21 +39,51 @@ db.pragma('busy_timeout = 5000');
 db.pragma('wal_autocheckpoint = 0');
 if (init.role === 'checkpoint') setInterval(() => db.pragma('wal_checkpoint(PASSIVE)'), init.checkpointEveryMs);
 
+// The log has no index by document (a commit would write one index page per document it
+// touches, ~18x the bytes of the entries themselves). A document's unfolded entries lie between
+// its head's first and last id, found by a rowid range scan; entries below every head's first id
+// are folded into snapshots and are deleted a chunk at a time.
 const insert = db.prepare('insert into doc_updates (doc, data, created_at) values (?, ?, ?)');
+const extendHead = db.prepare('insert into doc_heads (doc, first_id, last_id) values (?, ?, ?) on conflict (doc) do update set last_id = excluded.last_id');
+const headOf = db.prepare('select first_id as firstId, last_id as lastId from doc_heads where doc = ?');
+const setFirst = db.prepare('update doc_heads set first_id = ? where doc = ?');
+const dropHead = db.prepare('delete from doc_heads where doc = ?');
+const oldestHead = db.prepare('select doc, first_id as firstId from doc_heads order by first_id limit 1');
 const snapshotOf = db.prepare('select data, through_id as throughId from doc_snapshots where doc = ?');
-const rowsAfter = db.prepare('select id, data from doc_updates where doc = ? and id > ? order by id');
-const countAfter = db.prepare('select count(*) as n from doc_updates where doc = ? and id > ?');
-const newest = db.prepare('select max(id) as id from doc_updates where doc = ?');
+const rowsIn = db.prepare('select id, data from doc_updates where id between ? and ? and doc = ? order by id');
+const countIn = db.prepare('select count(*) as n from doc_updates where id between ? and ? and doc = ?');
+const firstIn = db.prepare('select min(id) as id from doc_updates where id between ? and ? and doc = ?');
+// Two statements: SQLite answers a lone min() or max() of the rowid from the b-tree's edge, but
+// scans the table for both in one query.
+const lowestId = db.prepare('select min(id) as id from doc_updates');
+const highestId = db.prepare('select max(id) as id from doc_updates');
+const deleteBelow = db.prepare('delete from doc_updates where id < ?');
 const upsertSnapshot = db.prepare(
   `insert into doc_snapshots (doc, data, through_id, updated_at) values (?, ?, ?, ?)
    on conflict (doc) do update set data = excluded.data, through_id = excluded.through_id, updated_at = excluded.updated_at
    where excluded.through_id > doc_snapshots.through_id`,
 );
-const deleteThrough = db.prepare('delete from doc_updates where doc = ? and id <= ?');
+
+/** Folded entries deleted per snapshot, at most (keeps one commit's work small). */
+const COLLECT_CHUNK = 20_000;
+
+interface Head { firstId: number; lastId: number }
+const head = (doc: string) => headOf.get(doc) as Head | undefined;
+const bounds = () => ({
+  low: (lowestId.get() as { id: number | null }).id,
+  high: (highestId.get() as { id: number | null }).id,
+});
 
 const append = db.transaction((docs: string[], data: Uint8Array[]) => {
   const now = Date.now();
-  for (let i = 0; i < docs.length; i++) insert.run(docs[i], data[i], now);
+  const span = new Map<string, [number, number]>();
+  for (let i = 0; i < docs.length; i++) {
+    const id = Number(insert.run(docs[i], data[i], now).lastInsertRowid);
+    const s = span.get(docs[i]!);
+    if (s) s[1] = id;
+    else span.set(docs[i]!, [id, id]);
+  }
+  for (const [doc, [first, last]] of span) extendHead.run(doc, first, last);
 });
 
 function throughOf(doc: string): number {
@@ -60,27 +92,55 @@ function throughOf(doc: string): number {
 
 const read = db.transaction((doc: string): StoredRows => {
   const snap = snapshotOf.get(doc) as { data: Buffer; throughId: number } | undefined;
-  const throughId = snap?.throughId ?? 0;
-  const rows = rowsAfter.all(doc, throughId) as { id: number; data: Buffer }[];
-  return { snapshot: snap?.data ?? null, throughId, rows };
+  const h = head(doc);
+  const rows = h ? (rowsIn.all(h.firstId, h.lastId, doc) as { id: number; data: Buffer }[]) : [];
+  return { snapshot: snap?.data ?? null, throughId: snap?.throughId ?? 0, rows };
 });
 
+function logLength(doc: string): number {
+  const h = head(doc);
+  return h ? (countIn.get(h.firstId, h.lastId, doc) as { n: number }).n : 0;
+}
+
+/** Deletes entries that every document has folded (below the oldest head), one chunk. */
+function collect(): void {
+  const { low, high } = bounds();
+  if (low === null || high === null) return;
+  const pinned = oldestHead.get() as { firstId: number } | undefined;
+  const folded = pinned?.firstId ?? high + 1;
+  if (low < folded) deleteBelow.run(Math.min(folded, low + COLLECT_CHUNK));
+}
+
 const snapshot = db.transaction((doc: string, data: Uint8Array, through: number | null): { before: number; throughId: number } => {
-  const throughId = through ?? ((newest.get(doc) as { id: number | null }).id ?? 0);
+  const h = head(doc);
   const old = throughOf(doc);
+  const throughId = through ?? h?.lastId ?? old;
   if (throughId <= old) return { before: 0, throughId: old };
-  const before = (countAfter.get(doc, old) as { n: number }).n - (countAfter.get(doc, throughId) as { n: number }).n;
+  const before = h ? (countIn.get(h.firstId, Math.min(throughId, h.lastId), doc) as { n: number }).n : 0;
   upsertSnapshot.run(doc, data, throughId, Date.now());
-  deleteThrough.run(doc, throughId);
+  if (h && throughId >= h.lastId) dropHead.run(doc);
+  else if (h) {
+    const next = (firstIn.get(throughId + 1, h.lastId, doc) as { id: number | null }).id;
+    if (next === null) dropHead.run(doc);
+    else setFirst.run(next, doc);
+  }
+  collect();
   return { before, throughId };
 });
+
+function oldest(): { doc: string; behind: number } | null {
+  const o = oldestHead.get() as { doc: string; firstId: number } | undefined;
+  if (!o) return null;
+  return { doc: o.doc, behind: (bounds().high ?? o.firstId) - o.firstId + 1 };
+}
 
 function handle(r: WorkerRequest): unknown {
   switch (r.op) {
     case 'append': return append.immediate(r.docs, r.data);
     case 'read': return read(r.doc);
-    case 'logLength': return (countAfter.get(r.doc, throughOf(r.doc)) as { n: number }).n;
+    case 'logLength': return logLength(r.doc);
     case 'snapshot': return snapshot.immediate(r.doc, r.data, r.throughId);
+    case 'oldest': return oldest();
     case 'close': db.close(); return null;
   }
 }

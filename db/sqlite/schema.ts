@@ -1,16 +1,31 @@
 /** SQLite schema (drizzle). Migrations in ./migrations are generated from this file with `npm run db:generate`. */
 import { sqliteTable, integer, text, blob, index } from 'drizzle-orm/sqlite-core';
 
-/** Append-only log of Yjs updates. `id` orders commits across all documents. */
-export const docUpdates = sqliteTable(
-  'doc_updates',
+/**
+ * Append-only log of Yjs updates. `id` orders commits across all documents. No index by
+ * document: a commit then writes a few consecutive pages instead of one index page per document
+ * it touches. `docHeads` says where each document's unfolded entries lie (see document-worker.ts).
+ */
+export const docUpdates = sqliteTable('doc_updates', {
+  id: integer('id').primaryKey({ autoIncrement: true }),
+  doc: text('doc').notNull(),
+  data: blob('data', { mode: 'buffer' }).notNull(),
+  createdAt: integer('created_at').notNull(),
+});
+
+/**
+ * One row per document that has log entries not yet folded into its snapshot: the first and
+ * last such entry. A document's entries are found by scanning ids firstId..lastId; entries
+ * below every document's firstId are folded into snapshots and may be deleted.
+ */
+export const docHeads = sqliteTable(
+  'doc_heads',
   {
-    id: integer('id').primaryKey({ autoIncrement: true }),
-    doc: text('doc').notNull(),
-    data: blob('data', { mode: 'buffer' }).notNull(),
-    createdAt: integer('created_at').notNull(),
+    doc: text('doc').primaryKey(),
+    firstId: integer('first_id').notNull(),
+    lastId: integer('last_id').notNull(),
   },
-  (t) => [index('doc_updates_doc_id').on(t.doc, t.id)],
+  (t) => [index('doc_heads_first_id').on(t.firstId)],
 );
 
 /** One folded state per document; covers every log entry with id <= `throughId`. */

@@ -13,14 +13,19 @@ import type { LiveDoc } from './live-doc.ts';
 
 export interface Captured { live: LiveDoc; state: Uint8Array }
 
+/** Entries a shared log (SQLite) may hold past the oldest unfolded one before that document is folded. */
+export const LOG_BEHIND_LIMIT = 50_000;
+
 export class Compactor {
   readonly #fromMemory: boolean;
+  #maintaining = false;
 
   constructor(
     private readonly store: DocumentStore,
     private readonly logger: Logger,
     private readonly threshold: number,
     singleWriter: boolean,
+    private readonly behindLimit = LOG_BEHIND_LIMIT,
   ) {
     this.#fromMemory = singleWriter && typeof store.replaceSnapshot === 'function';
   }
@@ -73,7 +78,35 @@ export class Compactor {
     }
   }
 
-  #fromLive(live: LiveDoc): () => Promise<unknown> {
+  /**
+   * Called periodically. A store whose log all documents share (SQLite) can only shed entries
+   * that every document has folded, so one quiet document with a few unfolded entries would keep
+   * the log growing (and make every load scan further). When the log holds more than
+   * `behindLimit` entries past the oldest unfolded one, that document is folded: from memory when
+   * it is loaded and fully committed (otherwise it waits for a later round), by the store if not.
+   */
+  async maintain(loaded: (name: string) => LiveDoc | undefined): Promise<void> {
+    if (!this.store.oldestUnfolded || this.#maintaining) return;
+    this.#maintaining = true;
+    try {
+      const oldest = await this.store.oldestUnfolded();
+      if (!oldest || oldest.behind <= this.behindLimit) return;
+      const live = loaded(oldest.doc);
+      if (!live) {
+        await this.store.compact(oldest.doc);
+        return;
+      }
+      if (live.compacting || live.state !== 'ready' || live.hasUncommitted) return;
+      live.compacting = true;
+      await this.#run(live, this.#fromMemory ? this.#fromLive(live) : () => this.store.compact(live.name));
+    } catch (e) {
+      this.logger.warn({ err: (e as Error).name }, 'log maintenance failed; will retry');
+    } finally {
+      this.#maintaining = false;
+    }
+  }
+
+  #fromLive(live: LiveDoc): () => Promise<{ before: number }> {
     const state = Y.encodeStateAsUpdate(live.ydoc);
     return () => this.store.replaceSnapshot!(live.name, state);
   }

@@ -55,6 +55,16 @@ export interface HubOptions {
    * became unavailable in between).
    */
   admit?: (ctx: ConnectionContext) => CloseCodeValue | null;
+  metrics?: HubMetrics;
+  /** See Compactor.maintain (default LOG_BEHIND_LIMIT). */
+  logBehindLimit?: number;
+}
+
+/** Timings of the commit pipeline (server/metrics.ts turns them into Prometheus histograms). */
+export interface HubMetrics {
+  /** A batch committed: how long the store took, and for each update the seconds since it arrived. */
+  committed(storeSeconds: number, sinceArrival: readonly number[]): void;
+  failed(): void;
 }
 
 export type SyncEvent =
@@ -62,7 +72,8 @@ export type SyncEvent =
   | { type: 'close'; ctx: ConnectionContext; code: number }
   | { type: 'write-refused'; ctx: ConnectionContext };
 
-interface Pending { live: LiveDoc; conn: Connection | null; update: Uint8Array; seq: number }
+/** `at`: performance.now() when the update reached the hub. */
+interface Pending { live: LiveDoc; conn: Connection | null; update: Uint8Array; seq: number; at: number }
 
 export class SyncHub {
   readonly #o: HubOptions;
@@ -78,9 +89,12 @@ export class SyncHub {
 
   constructor(opts: HubOptions) {
     this.#o = opts;
-    this.#compactor = new Compactor(opts.store, opts.logger, opts.compactAfterUpdates, !opts.bus);
-    // Expired tokens end their connections; checked once a second for all connections.
-    this.#sweep = setInterval(() => this.#closeExpired(), 1000);
+    this.#compactor = new Compactor(opts.store, opts.logger, opts.compactAfterUpdates, !opts.bus, opts.logBehindLimit);
+    // Once a second: expired tokens end their connections; the shared log is kept short.
+    this.#sweep = setInterval(() => {
+      this.#closeExpired();
+      void this.#compactor.maintain((name) => this.#docs.get(name));
+    }, 1000);
     this.#sweep.unref();
     this.#link = {
       broadcaster: opts.broadcaster,
@@ -235,7 +249,7 @@ export class SyncHub {
   #serverChanges<T>(live: LiveDoc, fn: () => T): T {
     const capture = (update: Uint8Array, origin: unknown) => {
       if (origin !== SERVER_ORIGIN) return;
-      this.#queue.push({ live, conn: null, update, seq: ++live.appliedSeq });
+      this.#queue.push({ live, conn: null, update, seq: ++live.appliedSeq, at: performance.now() });
       this.#scheduleFlush();
     };
     live.ydoc.on('update', capture);
@@ -354,7 +368,7 @@ export class SyncHub {
       this.#discard(live, CloseCode.GOING_AWAY);
       return;
     }
-    this.#queue.push({ live, conn, update, seq: ++live.appliedSeq });
+    this.#queue.push({ live, conn, update, seq: ++live.appliedSeq, at: performance.now() });
     this.#scheduleFlush();
   }
 
@@ -381,9 +395,11 @@ export class SyncHub {
   }
 
   async #commit(batch: Pending[], captured: Captured[]): Promise<void> {
+    const started = performance.now();
     try {
       await this.#o.store.append(batch.map((p) => ({ doc: p.live.name, update: p.update })));
     } catch (e) {
+      this.#o.metrics?.failed();
       this.#compactor.failed(captured);
       this.#o.logger.error({ err: (e as Error).name, entries: batch.length }, 'store append failed; dropping affected documents');
       for (const live of new Set(batch.map((p) => p.live))) this.#discard(live, CloseCode.STORE_UNAVAILABLE);
@@ -401,6 +417,11 @@ export class SyncHub {
       this.#o.bus?.publish(p.live.name, 'update', p.update);
     }
     this.#compactor.committed(captured, touched);
+    const m = this.#o.metrics;
+    if (m) {
+      const now = performance.now();
+      m.committed((now - started) / 1000, batch.map((p) => (now - p.at) / 1000));
+    }
     for (const live of touched) {
       const due = live.answers.filter((a) => a.afterSeq <= live.committedSeq);
       live.answers = live.answers.filter((a) => a.afterSeq > live.committedSeq);

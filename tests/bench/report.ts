@@ -139,6 +139,11 @@ function details(r: BenchResults): string[] {
       out.push(t ? stepRow(t.step).replace(/^\| [^|]+/, `| ${SHORT_LABEL[k]}: ${t.step.ratePerClient} `) : `| ${SHORT_LABEL[k]}: ${err(r.typing, k) ?? 'n/a'} |||||||||`);
     }
     out.push('');
+    const share = ok(r.typing, 'rounds')?.step.serverShare;
+    const ms = (x: number | null) => (x === null ? 'n/a' : `${n1(x)} ms`);
+    if (share) {
+      out.push(`Rounds' own share of that latency, from its \`/metrics\` (update reaches the sync hub → committed → broadcast; histogram buckets, interpolated): p50 ${ms(share.p50)}, p99 ${ms(share.p99)} over ${n0(share.updates)} updates; of which the store's commit (SQLite on its I/O thread, WAL synced): p50 ${ms(share.commitP50)}, p99 ${ms(share.commitP99)} per batch, ${n0(share.batches)} batches (${n1(share.updates / Math.max(1, share.batches))} updates each). The rest of each keystroke's time is the network stack, the kernel's scheduling of both processes, and the load generator's own event loop.`, '');
+    }
   }
   if (r.profile.saturation) {
     out.push('### Saturation (each step: the same clients typing faster; a step over the p99 limit or with undelivered updates is tried once more, and the ramp stops when it fails again)', '');

@@ -52,13 +52,16 @@ export function benchToken(secret: string): Promise<string> {
 /** Extra node flags for every server process (e.g. `--cpu-prof`), set by `run.ts --cpu-prof`. */
 export const serverNodeArgs: string[] = [];
 
+/** Rounds serves GET /metrics to the load generator with this token. */
+const BENCH_METRICS_TOKEN = 'bench-metrics-token-0123456789';
+
 function command(kind: ServerKind, port: number, dataDir: string, secret: string): { args: string[]; env: NodeJS.ProcessEnv; ready: RegExp } {
   const base = { ...process.env, HOST: '127.0.0.1', PORT: String(port) };
   switch (kind) {
     case 'rounds':
       return {
         args: ['--import', 'tsx', 'server/main.ts'],
-        env: { ...base, NODE_ENV: undefined, ROUNDS_DATA_DIR: dataDir, ROUNDS_TOKEN_SECRET: secret, ROUNDS_LOG_LEVEL: 'silent' },
+        env: { ...base, NODE_ENV: undefined, ROUNDS_DATA_DIR: dataDir, ROUNDS_TOKEN_SECRET: secret, ROUNDS_LOG_LEVEL: 'silent', ROUNDS_METRICS_TOKEN: BENCH_METRICS_TOKEN },
         ready: /Rounds is running at/,
       };
     case 'yws':
@@ -133,7 +136,7 @@ export class ServerProcess {
   }
 
   get target(): Target {
-    return { kind: this.kind, host: '127.0.0.1', port: this.port, token: this.token, ...(this.kind === 'rounds' ? { secret: this.secret } : {}) };
+    return { kind: this.kind, host: '127.0.0.1', port: this.port, token: this.token, ...(this.kind === 'rounds' ? { secret: this.secret, metricsToken: BENCH_METRICS_TOKEN } : {}) };
   }
 
   get stderr(): string {

@@ -41,6 +41,12 @@ for (const k of profile.servers) {
   test(`${k}: typing delivers sent × (clients per visit − 1) updates`, () => {
     const t = get(results.typing, k);
     assertCounts(t.step, profile.typing!.perVisit, `${k} typing`);
+    if (k === 'rounds') {
+      // Rounds' /metrics saw every keystroke of the step commit (the server's share of latency).
+      assert.ok(t.step.serverShare, 'the share was scraped');
+      assert.is(t.step.serverShare!.updates, t.step.sent);
+      assert.ok(t.step.serverShare!.p99 !== null && t.step.serverShare!.p99 >= t.step.serverShare!.p50!);
+    } else assert.is(t.step.serverShare, null);
   });
 
   test(`${k}: saturation steps count the same way`, () => {

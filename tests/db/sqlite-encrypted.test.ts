@@ -64,7 +64,9 @@ test('update log and snapshot rows are sealed; the text is nowhere in them', asy
     Y.applyUpdate(back, loaded.snapshot!);
     assert.is(back.getText('note').toString(), 'Dx: quokka dermatitis');
     // A sealed row copied to another document does not open there.
-    h.raw.prepare(`INSERT INTO doc_updates (doc, data, created_at) SELECT 'visit/v-2/note', data, updated_at FROM doc_snapshots`).run();
+    const copied = h.raw.prepare(`INSERT INTO doc_updates (doc, data, created_at) SELECT 'visit/v-2/note', data, updated_at FROM doc_snapshots`).run();
+    const id = Number(copied.lastInsertRowid);
+    h.raw.prepare(`INSERT INTO doc_heads (doc, first_id, last_id) VALUES ('visit/v-2/note', ?, ?)`).run(id, id);
     let failed = false;
     try { await store.load('visit/v-2/note'); } catch { failed = true; }
     assert.ok(failed);

@@ -28,6 +28,8 @@ export interface Target {
    * clients do (Rounds caps live connections per user). Without it all clients share `token`.
    */
   secret?: string;
+  /** Rounds: the bearer token for its GET /metrics (the server's own share of the latency). */
+  metricsToken?: string;
 }
 
 export const dialectOf = (kind: ServerKind): Dialect => (kind === 'hocuspocus' ? 'hocuspocus' : 'y-websocket');

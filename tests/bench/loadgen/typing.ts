@@ -11,6 +11,7 @@
 import { performance } from 'node:perf_hooks';
 import { Histogram, type LatencySummary } from '../histogram.ts';
 import { CpuMeter, MachineMeter } from '../procstat.ts';
+import { delta, parseHistogram, quantile, scrape, type Buckets } from '../prom.ts';
 import { BenchClient, connectAll, type ConnectStats, type Target } from './client.ts';
 
 export interface SessionSpec {
@@ -58,7 +59,20 @@ export interface StepResult {
   /** Cores busy with everything else on the machine (other people's work): the noise. */
   otherCpu: number | null;
   disconnects: number;
+  /**
+   * Rounds only, from its GET /metrics: the server's own share of each keystroke's latency, from
+   * the update reaching the sync hub to its broadcast after commit (ms; histogram buckets, so
+   * interpolated). The rest is network, kernel and the load generator.
+   */
+  serverShare: {
+    updates: number; p50: number | null; p99: number | null;
+    /** Of which the store's commit (one batch, ms) and the batches' count. */
+    batches: number; commitP50: number | null; commitP99: number | null;
+  } | null;
 }
+
+const VISIBLE = 'rounds_sync_update_visible_seconds';
+const COMMIT = 'rounds_store_append_seconds';
 
 interface Stats { hist: Histogram; sent: number; expected: number; delivered: number }
 
@@ -188,6 +202,7 @@ export class TypingSession {
     this.#unexpected = 0;
     const disconnects0 = this.#disconnects;
     const server = this.spec.serverPid ? new CpuMeter(this.spec.serverPid) : null;
+    const shareBefore = await this.#serverHistogram();
     const machine = new MachineMeter();
     machine.start();
     server?.start();
@@ -209,6 +224,10 @@ export class TypingSession {
     const machineCpu = machine.stop();
     const wall = (performance.now() - t0) / 1000;
     const cpu = process.cpuUsage(cpu0);
+    const shareAfter = await this.#serverHistogram();
+    const share = shareBefore && shareAfter ? delta(shareBefore.visible, shareAfter.visible) : null;
+    const commit = shareBefore && shareAfter ? delta(shareBefore.commit, shareAfter.commit) : null;
+    const ms = (x: number | null) => (x === null ? null : x * 1000);
     const loadgenCpu = (cpu.user + cpu.system) / 1e6 / wall;
     return {
       ratePerClient: step.ratePerClient,
@@ -229,7 +248,21 @@ export class TypingSession {
       loadgenElu: performance.eventLoopUtilization(elu0).utilization,
       otherCpu: machineCpu === null ? null : Math.max(0, machineCpu - loadgenCpu - (serverCpu ?? 0)),
       disconnects: this.#disconnects - disconnects0,
+      serverShare: share && commit ? {
+        updates: share.counts.at(-1) ?? 0, p50: ms(quantile(share, 0.5)), p99: ms(quantile(share, 0.99)),
+        batches: commit.counts.at(-1) ?? 0, commitP50: ms(quantile(commit, 0.5)), commitP99: ms(quantile(commit, 0.99)),
+      } : null,
     };
+  }
+
+  /** The server's arrival → broadcast and commit histograms, when it serves them (Rounds). */
+  async #serverHistogram(): Promise<{ visible: Buckets; commit: Buckets } | null> {
+    const t = this.spec.target;
+    if (!t.metricsToken) return null;
+    const text = await scrape(t.host, t.port, t.metricsToken);
+    const visible = parseHistogram(text, VISIBLE);
+    const commit = parseHistogram(text, COMMIT);
+    return visible && commit ? { visible, commit } : null;
   }
 
   /** Tears every client down (RST, so thousands of closes leave no TIME_WAIT behind). */
