@@ -9,7 +9,7 @@
  */
 import { timingSafeEqual } from 'node:crypto';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
-import type { HubMetrics } from './sync/hub.ts';
+import type { PipelineMetrics } from './sync/commit-pipeline.ts';
 import type { Router } from './http/router.ts';
 import { errorJson, type HttpResponse } from './http/types.ts';
 
@@ -19,7 +19,7 @@ const BATCH_BUCKETS = [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000];
 
 export interface ServerMetrics {
   readonly registry: Registry;
-  readonly hub: HubMetrics;
+  readonly hub: PipelineMetrics;
   /** Live counts read when scraped. */
   gauges(read: { documents: () => number; connections: () => number }): void;
 }

@@ -1,9 +1,9 @@
 /**
- * The sync core: documents in memory, the y-websocket message flow, and the commit pipeline.
+ * The sync core: documents in memory and the y-websocket message flow.
  *
  * Durable before visible. A writer's update is validated, applied to the in-memory Y.Doc and
- * queued; the queue is committed to the store in one transaction per event-loop turn; only then
- * is the update broadcast. Answers to sync step 1 (which may contain not yet committed state)
+ * queued in the commit pipeline (commit-pipeline.ts), which commits one batch per event-loop turn
+ * and only then broadcasts. Answers to sync step 1 (which may contain not yet committed state)
  * are held until the state they contain is committed. If the store fails, the document is
  * dropped from memory and its clients are closed with STORE_UNAVAILABLE: nothing uncommitted was
  * ever shown to anyone, and the clients still hold their edits and resend them on reconnect.
@@ -15,15 +15,16 @@ import { applyAll } from '../../db/fold.ts';
 import { CLOSE_REASON, CloseCode, type CloseCodeValue } from './close-codes.ts';
 import { Connection } from './connection.ts';
 import { LiveDoc } from './live-doc.ts';
-import { ProtocolError, decodeMessage, encodePermissionDenied, encodeSyncStep1, encodeSyncStep2, encodeSyncUpdate } from './protocol.ts';
+import { ProtocolError, decodeMessage, encodeAwareness, encodePermissionDenied, encodeSyncStep1, encodeSyncStep2 } from './protocol.ts';
 import { inspectUpdate, isEmptyUpdate, isRedundant } from './updates.ts';
 import { fullAwareness, handleAwareness, removeConnectionAwareness, takePendingAwareness } from './awareness.ts';
 import type { Broadcaster, ConnectionContext, SyncSocket } from './socket.ts';
 import { RoundsError } from '../errors.ts';
 import type { Bus } from '../cluster/bus.ts';
-import { encodeAwareness } from './protocol.ts';
 import { applyControl, applyRemote, awarenessRelay, resyncAll, type LinkHost } from './cluster-link.ts';
-import { Compactor, type Captured } from './compaction.ts';
+import { Compactor } from './compaction.ts';
+import { CommitPipeline, type PipelineMetrics } from './commit-pipeline.ts';
+import { answerFromSnapshot } from './snapshot-answer.ts';
 
 export { REMOTE_ORIGIN } from './cluster-link.ts';
 
@@ -55,16 +56,9 @@ export interface HubOptions {
    * became unavailable in between).
    */
   admit?: (ctx: ConnectionContext) => CloseCodeValue | null;
-  metrics?: HubMetrics;
+  metrics?: PipelineMetrics;
   /** See Compactor.maintain (default LOG_BEHIND_LIMIT). */
   logBehindLimit?: number;
-}
-
-/** Timings of the commit pipeline (server/metrics.ts turns them into Prometheus histograms). */
-export interface HubMetrics {
-  /** A batch committed: how long the store took, and for each update the seconds since it arrived. */
-  committed(storeSeconds: number, sinceArrival: readonly number[]): void;
-  failed(): void;
 }
 
 export type SyncEvent =
@@ -72,15 +66,10 @@ export type SyncEvent =
   | { type: 'close'; ctx: ConnectionContext; code: number }
   | { type: 'write-refused'; ctx: ConnectionContext };
 
-/** `at`: performance.now() when the update reached the hub. */
-interface Pending { live: LiveDoc; conn: Connection | null; update: Uint8Array; seq: number; at: number }
-
 export class SyncHub {
   readonly #o: HubOptions;
   readonly #docs = new Map<string, LiveDoc>();
-  #queue: Pending[] = [];
-  #flushing: Promise<void> | null = null;
-  #flushScheduled = false;
+  readonly #pipeline: CommitPipeline;
   #sweep: NodeJS.Timeout;
   #shuttingDown = false;
   readonly #frozen = new Set<string>();
@@ -90,6 +79,15 @@ export class SyncHub {
   constructor(opts: HubOptions) {
     this.#o = opts;
     this.#compactor = new Compactor(opts.store, opts.logger, opts.compactAfterUpdates, !opts.bus, opts.logBehindLimit);
+    this.#pipeline = new CommitPipeline({
+      store: opts.store,
+      broadcaster: opts.broadcaster,
+      logger: opts.logger,
+      compactor: this.#compactor,
+      ...(opts.bus ? { bus: opts.bus } : {}),
+      ...(opts.metrics ? { metrics: opts.metrics } : {}),
+      discard: (live, code) => this.#discard(live, code),
+    });
     // Once a second: expired tokens end their connections; the shared log is kept short.
     this.#sweep = setInterval(() => {
       this.#closeExpired();
@@ -248,9 +246,7 @@ export class SyncHub {
    */
   #serverChanges<T>(live: LiveDoc, fn: () => T): T {
     const capture = (update: Uint8Array, origin: unknown) => {
-      if (origin !== SERVER_ORIGIN) return;
-      this.#queue.push({ live, conn: null, update, seq: ++live.appliedSeq, at: performance.now() });
-      this.#scheduleFlush();
+      if (origin === SERVER_ORIGIN) this.#pipeline.enqueue(live, null, update);
     };
     live.ydoc.on('update', capture);
     try {
@@ -283,11 +279,8 @@ export class SyncHub {
   }
 
   /** Waits until every queued update is committed. */
-  async idle(): Promise<void> {
-    while (this.#flushing || this.#queue.length > 0) {
-      if (this.#flushing) await this.#flushing;
-      else await this.#flush();
-    }
+  idle(): Promise<void> {
+    return this.#pipeline.idle();
   }
 
   /** Commit everything, close all connections with 1001, free all documents. */
@@ -368,65 +361,7 @@ export class SyncHub {
       this.#discard(live, CloseCode.GOING_AWAY);
       return;
     }
-    this.#queue.push({ live, conn, update, seq: ++live.appliedSeq, at: performance.now() });
-    this.#scheduleFlush();
-  }
-
-  #scheduleFlush(): void {
-    if (this.#flushScheduled) return;
-    this.#flushScheduled = true;
-    setImmediate(() => {
-      this.#flushScheduled = false;
-      void this.#flush();
-    });
-  }
-
-  #flush(): Promise<void> {
-    if (this.#flushing) return this.#flushing.then(() => this.#flush());
-    if (this.#queue.length === 0) return Promise.resolve();
-    const batch = this.#queue;
-    this.#queue = [];
-    const captured = this.#compactor.capture(batch);
-    this.#flushing = this.#commit(batch, captured).finally(() => {
-      this.#flushing = null;
-      if (this.#queue.length > 0) this.#scheduleFlush();
-    });
-    return this.#flushing;
-  }
-
-  async #commit(batch: Pending[], captured: Captured[]): Promise<void> {
-    const started = performance.now();
-    try {
-      await this.#o.store.append(batch.map((p) => ({ doc: p.live.name, update: p.update })));
-    } catch (e) {
-      this.#o.metrics?.failed();
-      this.#compactor.failed(captured);
-      this.#o.logger.error({ err: (e as Error).name, entries: batch.length }, 'store append failed; dropping affected documents');
-      for (const live of new Set(batch.map((p) => p.live))) this.#discard(live, CloseCode.STORE_UNAVAILABLE);
-      return;
-    }
-    const touched = new Set<LiveDoc>();
-    for (const p of batch) {
-      if (p.live.state === 'gone') continue;
-      p.live.committedSeq = p.seq;
-      p.live.logLength++;
-      touched.add(p.live);
-      const msg = encodeSyncUpdate(p.update);
-      if (p.conn && p.conn.open && p.conn.socket.isOpen) p.conn.socket.publish(p.live.topic, msg);
-      else this.#o.broadcaster.publish(p.live.topic, msg);
-      this.#o.bus?.publish(p.live.name, 'update', p.update);
-    }
-    this.#compactor.committed(captured, touched);
-    const m = this.#o.metrics;
-    if (m) {
-      const now = performance.now();
-      m.committed((now - started) / 1000, batch.map((p) => (now - p.at) / 1000));
-    }
-    for (const live of touched) {
-      const due = live.answers.filter((a) => a.afterSeq <= live.committedSeq);
-      live.answers = live.answers.filter((a) => a.afterSeq > live.committedSeq);
-      for (const a of due) a.conn.send(a.data);
-    }
+    this.#pipeline.enqueue(live, conn, update);
   }
 
   #load(name: string): LiveDoc {
@@ -489,28 +424,3 @@ export class SyncHub {
     this.closeWhere((ctx) => ctx.exp <= nowS, CloseCode.TOKEN_EXPIRED);
   }
 }
-
-/**
- * While a document loads, a client that asked for sync (step 1) can be answered straight from the
- * stored snapshot when it is the whole committed state (no log after it): no Y.Doc is needed to
- * compute the difference, and the client is synced before the document is applied in memory.
- */
-function answerFromSnapshot(live: LiveDoc, snapshot: Uint8Array): void {
-  for (const conn of live.conns) {
-    const first = conn.queue[0];
-    if (!first || !conn.open) continue;
-    let msg;
-    try { msg = decodeMessage(first); } catch { continue; }
-    if (msg.type !== 'sync-step1') continue;
-    let diff: Uint8Array;
-    try {
-      diff = isEmptyStateVector(msg.stateVector) ? snapshot : Y.diffUpdate(snapshot, msg.stateVector);
-    } catch {
-      continue; // a malformed state vector is closed for by the normal path
-    }
-    conn.queue.shift();
-    conn.send(encodeSyncStep2(diff));
-  }
-}
-
-const isEmptyStateVector = (sv: Uint8Array): boolean => sv.length === 1 && sv[0] === 0;
