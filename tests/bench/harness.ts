@@ -38,9 +38,10 @@ async function each<T>(
       const error = e instanceof Error ? e.message : String(e);
       out[kind] = { error };
       ctx.log(`${name} · ${kind}: FAILED ${error}`);
-      // The load generator may hold half a scenario (open sockets, a crash run): start afresh.
-      await ctx.lg.close();
-      ctx.lg = await LoadGen.start();
+      // A load generator may hold half a scenario (open sockets, a crash run): start afresh.
+      await Promise.all(ctx.lgs.map((lg) => lg.close()));
+      ctx.lgs = await startLoadGens(ctx.lgs.length);
+      ctx.lg = ctx.lgs[0]!;
     }
   }
   return out;
@@ -48,13 +49,16 @@ async function each<T>(
 
 const ms = (x: number) => `${x.toFixed(1)} ms`;
 
+const startLoadGens = (n: number) => Promise.all(Array.from({ length: n }, () => LoadGen.start()));
+
 export async function runBench(profile: Profile, o: RunOptions): Promise<BenchResults> {
   const started = Date.now();
   const loadAverageAtStart = loadavg();
   const secret = randomBytes(32).toString('hex');
-  const lg = await LoadGen.start();
+  const lgs = await startLoadGens(profile.loadgens);
   const ctx: Ctx = {
-    lg,
+    lgs,
+    lg: lgs[0]!,
     secret,
     token: await benchToken(secret),
     runId: `${Date.now().toString(36)}`,
@@ -73,7 +77,7 @@ export async function runBench(profile: Profile, o: RunOptions): Promise<BenchRe
       loadAverageAtStart,
       loadAverageAtEnd: [],
       durationSeconds: 0,
-      loadgen: 'one process, raw WebSocket clients (tests/bench/wire.ts), hand-encoded Yjs updates',
+      loadgen: `${profile.loadgens} process${profile.loadgens === 1 ? '' : 'es'} (typing and saturation share the visits out among them; the other scenarios use one), raw WebSocket clients (tests/bench/wire.ts), hand-encoded Yjs updates`,
     },
     profile,
     servers: [...S],
@@ -111,7 +115,7 @@ export async function runBench(profile: Profile, o: RunOptions): Promise<BenchRe
         (r) => `${r.lost} of ${r.seen} seen updates lost (${r.sent} sent)`);
     }
   } finally {
-    await ctx.lg.close();
+    await Promise.all(ctx.lgs.map((lg) => lg.close()));
     for (const s of ctx.shared?.values() ?? []) await s.dispose();
   }
   results.meta.loadAverageAtEnd = loadavg();

@@ -27,6 +27,20 @@ export class Histogram {
     if (ms > this.max) this.max = ms;
   }
 
+  /** Plain data that crosses IPC (structured clone). */
+  data(): HistogramData {
+    return { counts: this.counts, count: this.count, sum: this.sum, max: this.max };
+  }
+
+  static from(d: HistogramData): Histogram {
+    const h = new Histogram();
+    h.counts.set(d.counts);
+    h.count = d.count;
+    h.sum = d.sum;
+    h.max = d.max;
+    return h;
+  }
+
   merge(other: Histogram): void {
     for (let i = 0; i < BUCKETS; i++) this.counts[i]! += other.counts[i]!;
     this.count += other.count;
@@ -54,6 +68,8 @@ export class Histogram {
     return { count: this.count, p50: this.quantile(0.5), p95: this.quantile(0.95), p99: this.quantile(0.99), max: this.max, mean: this.mean };
   }
 }
+
+export interface HistogramData { counts: Float64Array; count: number; sum: number; max: number }
 
 export interface LatencySummary {
   count: number;

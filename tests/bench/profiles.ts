@@ -8,6 +8,8 @@ import type { ServerKind } from './loadgen/client.ts';
 export interface Profile {
   name: 'full' | 'quick' | 'smoke';
   servers: ServerKind[];
+  /** Load generator processes for typing and saturation (each holds whole visits). */
+  loadgens: number;
   /** Typing, saturation and idle reuse one server process per kind (the smoke run: starts are slow). */
   shareServers?: boolean;
   typing: { visits: number; perVisit: number; ratePerClient: number; warmupSeconds: number; seconds: number; drainMs: number } | null;
@@ -27,6 +29,7 @@ export const PROFILES: Record<Profile['name'], Profile> = {
   full: {
     name: 'full',
     servers: ALL,
+    loadgens: 2,
     typing: { visits: 100, perVisit: 10, ratePerClient: 6, warmupSeconds: 2, seconds: 8, drainMs: 3000 },
     saturation: { visits: 100, perVisit: 10, rates: rates(0.5, 1.3, 14), stepSeconds: 3, drainMs: 2000, p99LimitMs: 100 },
     idle: { clients: 10_000, perDoc: 10, settleMs: 2000 },
@@ -36,6 +39,7 @@ export const PROFILES: Record<Profile['name'], Profile> = {
   quick: {
     name: 'quick',
     servers: ALL,
+    loadgens: 2,
     typing: { visits: 20, perVisit: 10, ratePerClient: 6, warmupSeconds: 1, seconds: 3, drainMs: 2000 },
     saturation: { visits: 20, perVisit: 10, rates: rates(1, 1.5, 8), stepSeconds: 2, drainMs: 2000, p99LimitMs: 100 },
     idle: { clients: 1000, perDoc: 10, settleMs: 500 },
@@ -45,6 +49,7 @@ export const PROFILES: Record<Profile['name'], Profile> = {
   smoke: {
     name: 'smoke',
     servers: ALL,
+    loadgens: 2,
     shareServers: true,
     typing: { visits: 2, perVisit: 3, ratePerClient: 20, warmupSeconds: 0, seconds: 0.5, drainMs: 3000 },
     saturation: { visits: 2, perVisit: 3, rates: [20, 40], stepSeconds: 0.3, drainMs: 3000, p99LimitMs: 1000 },

@@ -131,7 +131,7 @@ function stepRow(s: StepResult): string {
 function details(r: BenchResults): string[] {
   const out: string[] = [];
   const err = (x: PerServer<object>, k: ServerKind) => { const v = x[k]; return v && failed(v) ? `failed: ${v.error}` : null; };
-  const stepHead = ['| keys/s per client | sent/s | delivered/s | p50 ms | p95 ms | p99 ms | all delivered | server cores | load generator cores | other processes\' cores |', '| ---: | ---: | ---: | ---: | ---: | ---: | --- | ---: | ---: | ---: |'];
+  const stepHead = ['| keys/s per client | sent/s | delivered/s | p50 ms | p95 ms | p99 ms | all delivered | server cores | load generator cores (all processes) | other processes\' cores |', '| ---: | ---: | ---: | ---: | ---: | ---: | --- | ---: | ---: | ---: |'];
   if (r.profile.typing) {
     out.push('### Typing', '', ...stepHead);
     for (const k of r.servers) {
@@ -142,7 +142,7 @@ function details(r: BenchResults): string[] {
     const share = ok(r.typing, 'rounds')?.step.serverShare;
     const ms = (x: number | null) => (x === null ? 'n/a' : `${n1(x)} ms`);
     if (share) {
-      out.push(`Rounds' own share of that latency, from its \`/metrics\` (update reaches the sync hub → committed → broadcast; histogram buckets, interpolated): p50 ${ms(share.p50)}, p99 ${ms(share.p99)} over ${n0(share.updates)} updates; of which the store's commit (SQLite on its I/O thread, WAL synced): p50 ${ms(share.commitP50)}, p99 ${ms(share.commitP99)} per batch, ${n0(share.batches)} batches (${n1(share.updates / Math.max(1, share.batches))} updates each). The rest of each keystroke's time is the network stack, the kernel's scheduling of both processes, and the load generator's own event loop.`, '');
+      out.push(`Rounds' own share of that latency, from its \`/metrics\` (update reaches the sync hub → committed → broadcast; histogram buckets, interpolated): p50 ${ms(share.p50)}, p99 ${ms(share.p99)} over ${n0(share.updates)} updates; of which the store's commit (SQLite on its I/O thread, WAL synced): p50 ${ms(share.commitP50)}, p99 ${ms(share.commitP99)} per batch, ${n0(share.batches)} batches (${n1(share.updates / Math.max(1, share.batches))} updates each). The rest of each keystroke's time is the network stack, the kernel's scheduling of the processes, and the load generator's own event loop (busiest one ${n0((ok(r.typing, 'rounds')?.step.loadgenElu ?? 0) * 100)} % busy).`, '');
     }
   }
   if (r.profile.saturation) {
@@ -223,7 +223,7 @@ export function renderMarkdown(r: BenchResults): string {
     `- Command: \`${m.command}\` (profile \`${m.profile}\`), run ${m.date}, took ${mins}`,
     `- Machine: ${m.cores} cores (\`nproc\`), ${m.cpuModel}; Node ${m.node}; load average ${m.loadAverageAtStart.map((x) => x.toFixed(2)).join(' / ')} at start, ${m.loadAverageAtEnd.map((x) => x.toFixed(2)).join(' / ')} at end`,
     `- Noise: other processes (not the server, not the load generator) kept ${other === null ? 'an unknown number of' : other.toFixed(2)} of the ${m.cores} cores busy on average during the typing and saturation steps (per step in the detail tables). Latencies on a shared machine are only comparable within one run.`,
-    `- Each server runs alone in its own process, one scenario at a time; the load generator is ${m.loadgen}, in one separate process (its CPU use is in the detail tables).`,
+    `- Each server runs alone in its own process, one scenario at a time; the load generator is ${m.loadgen}, apart from the server (its CPU use, all its processes together, is in the detail tables; its busiest event loop's utilisation is in latest.json as \`loadgenElu\`).`,
     '- Rounds: durable SQLite (synchronous=FULL: every update is committed before anyone sees it). y-websocket-server: in memory. Hocuspocus: SQLite extension with a database file, otherwise default settings (debounce 2 s, maxDebounce 10 s).',
     '',
     '"× better" compares Rounds to the peer in the metric\'s own direction (fewer ms, fewer bytes, more updates/s).',

@@ -7,7 +7,8 @@
 import { setTimeout as delay } from 'node:timers/promises';
 import type { LoadGen } from './loadgen/remote.ts';
 import type { ConnectStats, ServerKind } from './loadgen/client.ts';
-import type { CrashVerifyOutput, IdleOutput, TypingOutput } from './loadgen/main.ts';
+import type { CrashVerifyOutput, IdleOutput } from './loadgen/main.ts';
+import { runTyping } from './typing-run.ts';
 import type { LoadResult, UploadResult } from './loadgen/history.ts';
 import type { StepResult } from './loadgen/typing.ts';
 import type { Profile } from './profiles.ts';
@@ -15,6 +16,9 @@ import type { ColdLoadResult, CrashResult, IdleResult, SaturationResult, TypingR
 import { PERSISTENT, ServerProcess, killServersExcept, runningServers } from './servers.ts';
 
 export interface Ctx {
+  /** The load generator processes; typing and saturation share their visits out among all of them. */
+  lgs: LoadGen[];
+  /** The first of them, for the scenarios one process drives. */
   lg: LoadGen;
   secret: string;
   token: string;
@@ -51,8 +55,8 @@ export function typing(kind: ServerKind, p: NonNullable<Profile['typing']>, ctx:
       ...(p.warmupSeconds > 0 ? [{ ratePerClient: p.ratePerClient, seconds: p.warmupSeconds, warmup: true }] : []),
       { ratePerClient: p.ratePerClient, seconds: p.seconds },
     ];
-    const out = await ctx.lg.call<TypingOutput>('typing', {
-      session: { target: s.target, docPrefix: `bench/typing-${ctx.runId}-${kind}`, visits: p.visits, perVisit: p.perVisit, seed: 7, serverPid: s.pid },
+    const out = await runTyping(ctx.lgs, {
+      target: s.target, serverPid: s.pid, docPrefix: `bench/typing-${ctx.runId}-${kind}`, visits: p.visits, perVisit: p.perVisit, seed: 7,
       steps,
       drainMs: p.drainMs,
     });
@@ -63,8 +67,8 @@ export function typing(kind: ServerKind, p: NonNullable<Profile['typing']>, ctx:
 
 export function saturation(kind: ServerKind, p: NonNullable<Profile['saturation']>, ctx: Ctx): Promise<SaturationResult> {
   return withServer(kind, ctx, async (s) => {
-    const out = await ctx.lg.call<TypingOutput>('typing', {
-      session: { target: s.target, docPrefix: `bench/saturation-${ctx.runId}-${kind}`, visits: p.visits, perVisit: p.perVisit, seed: 11, serverPid: s.pid },
+    const out = await runTyping(ctx.lgs, {
+      target: s.target, serverPid: s.pid, docPrefix: `bench/saturation-${ctx.runId}-${kind}`, visits: p.visits, perVisit: p.perVisit, seed: 11,
       steps: [{ ratePerClient: p.rates[0]!, seconds: p.stepSeconds, warmup: true }, ...p.rates.map((r) => ({ ratePerClient: r, seconds: p.stepSeconds }))],
       drainMs: p.drainMs,
       stopAboveP99Ms: p.p99LimitMs,

@@ -7,11 +7,11 @@
  */
 import { performance } from 'node:perf_hooks';
 import { BenchClient, connectAll, type ConnectStats, type Target } from './client.ts';
-import { TypingSession, type SessionSpec, type StepResult, type StepSpec } from './typing.ts';
+import { TypingSession, type SessionSpec, type StepPart, type StepSpec } from './typing.ts';
 import { fetchClocks, makeHistory, timeLoad, uploadHistory, type History } from './history.ts';
 
-export interface TypingArgs { session: SessionSpec; steps: StepSpec[]; drainMs: number; stopAboveP99Ms?: number }
-export interface TypingOutput { connectMs: number; connect: ConnectStats; steps: StepResult[] }
+export interface TypingOpenOutput { connectMs: number; connect: ConnectStats }
+export interface TypingStepArgs { step: StepSpec; drainMs: number; meter: boolean }
 export interface IdleArgs { target: Target; docPrefix: string; clients: number; perDoc: number }
 export interface IdleOutput { connected: number; ms: number; connect: ConnectStats }
 export interface HistoryArgs { target: Target; doc: string; count: number; authors: number; seed: number }
@@ -39,29 +39,27 @@ function history(a: HistoryArgs): History {
   return h;
 }
 
-async function typing(a: TypingArgs): Promise<TypingOutput> {
-  const s = new TypingSession(a.session);
+/** The typing session this process holds between typing-open and typing-close (its share of the visits). */
+let typingSession: TypingSession | null = null;
+
+async function typingOpen(spec: SessionSpec): Promise<TypingOpenOutput> {
+  typingSession?.close();
+  typingSession = new TypingSession(spec);
   const t0 = performance.now();
-  try {
-    const connect = await s.connect();
-    const connectMs = performance.now() - t0;
-    const steps: StepResult[] = [];
-    const limit = a.stopAboveP99Ms;
-    const fails = (r: StepResult) => limit !== undefined && !r.warmup && (!r.complete || r.latency.p99 > limit);
-    for (const step of a.steps) {
-      const r = await s.runStep(step, a.drainMs);
-      steps.push(r);
-      if (!fails(r)) continue;
-      // One hiccup (GC, another process on the machine) should not end the ramp: repeat the
-      // step once, and stop only if it fails again. Both attempts are reported.
-      const again = await s.runStep({ ...step, repeat: true }, a.drainMs);
-      steps.push(again);
-      if (fails(again)) break;
-    }
-    return { connectMs, connect, steps };
-  } finally {
-    s.close();
-  }
+  const connect = await typingSession.connect();
+  return { connectMs: performance.now() - t0, connect };
+}
+
+function typingStep(a: TypingStepArgs): Promise<StepPart> {
+  if (!typingSession) throw new Error('no typing session is open');
+  return typingSession.runStep(a.step, a.drainMs, a.meter);
+}
+
+function typingClose(): { closed: number } {
+  const n = typingSession?.clients.length ?? 0;
+  typingSession?.close();
+  typingSession = null;
+  return { closed: n };
 }
 
 async function idleConnect(a: IdleArgs): Promise<IdleOutput> {
@@ -121,7 +119,9 @@ async function crashVerify(target: Target): Promise<CrashVerifyOutput> {
 }
 
 const ops: Record<string, (args: never) => unknown> = {
-  typing: (a: TypingArgs) => typing(a),
+  'typing-open': (a: SessionSpec) => typingOpen(a),
+  'typing-step': (a: TypingStepArgs) => typingStep(a),
+  'typing-close': () => typingClose(),
   'idle-connect': (a: IdleArgs) => idleConnect(a),
   'idle-release': () => idleRelease(),
   'history-make': (a: HistoryArgs) => {

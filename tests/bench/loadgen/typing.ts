@@ -9,9 +9,8 @@
  * (up to `drainMs`) for every expected delivery, so each step's numbers are its own.
  */
 import { performance } from 'node:perf_hooks';
-import { Histogram, type LatencySummary } from '../histogram.ts';
+import { Histogram, type HistogramData, type LatencySummary } from '../histogram.ts';
 import { CpuMeter, MachineMeter } from '../procstat.ts';
-import { delta, parseHistogram, quantile, scrape, type Buckets } from '../prom.ts';
 import { BenchClient, connectAll, type ConnectStats, type Target } from './client.ts';
 
 export interface SessionSpec {
@@ -21,8 +20,14 @@ export interface SessionSpec {
   perVisit: number;
   /** Seed for the order in which clients take their turn. */
   seed: number;
-  /** PID of the server, to report its CPU use per step. */
+  /** PID of the server, to report its CPU use per step (one load generator process meters it). */
   serverPid?: number;
+  /**
+   * When the visits are shared out among several load generator processes: this process's
+   * first visit. Document names and clientIDs are global; a visit's clients all live in one
+   * process, so every latency is measured on one clock.
+   */
+  firstVisit?: number;
 }
 
 export interface StepSpec {
@@ -32,6 +37,27 @@ export interface StepSpec {
   warmup?: boolean;
   /** The second attempt at a rate whose first attempt failed. */
   repeat?: boolean;
+}
+
+/** One load generator process's share of a step (merged across processes by merge.ts). */
+export interface StepPart {
+  clients: number;
+  seconds: number;
+  sent: number;
+  expected: number;
+  delivered: number;
+  unexpected: number;
+  /** Every delivery's latency, as histogram counts (histogram.ts). */
+  latency: HistogramData;
+  /** Cores used by the server during the step; only from the process that meters it. */
+  serverCpu: number | null;
+  /** Cores busy on the whole machine during the step; only from the metering process. */
+  machineCpu: number | null;
+  loadgenCpu: number;
+  loadgenElu: number;
+  disconnects: number;
+  /** All expected deliveries arrived before the drain timeout. */
+  complete: boolean;
 }
 
 export interface StepResult {
@@ -51,10 +77,12 @@ export interface StepResult {
   latency: LatencySummary;
   /** All expected deliveries arrived before the drain timeout. */
   complete: boolean;
-  /** Cores used by the server and by the load generator during the step (1.0 = one core). */
   serverCpu: number | null;
+  /** Cores used by the load generator processes together (1.0 = one core). */
   loadgenCpu: number;
-  /** Share of time the load generator's event loop was busy (near 1.0: it, not the server, limits). */
+  /** Load generator processes. */
+  loadgens: number;
+  /** Share of time the busiest load generator's event loop was busy (near 1.0: it, not the server, limits). */
   loadgenElu: number;
   /** Cores busy with everything else on the machine (other people's work): the noise. */
   otherCpu: number | null;
@@ -64,15 +92,14 @@ export interface StepResult {
    * the update reaching the sync hub to its broadcast after commit (ms; histogram buckets, so
    * interpolated). The rest is network, kernel and the load generator.
    */
-  serverShare: {
-    updates: number; p50: number | null; p99: number | null;
-    /** Of which the store's commit (one batch, ms) and the batches' count. */
-    batches: number; commitP50: number | null; commitP99: number | null;
-  } | null;
+  serverShare: ServerShare | null;
 }
 
-const VISIBLE = 'rounds_sync_update_visible_seconds';
-const COMMIT = 'rounds_store_append_seconds';
+export interface ServerShare {
+  updates: number; p50: number | null; p99: number | null;
+  /** Of which the store's commit (one batch, ms) and the batches' count. */
+  batches: number; commitP50: number | null; commitP99: number | null;
+}
 
 interface Stats { hist: Histogram; sent: number; expected: number; delivered: number }
 
@@ -105,8 +132,13 @@ export class TypingSession {
   #open = 0;
   #allClosed: (() => void) | null = null;
 
+  /** clientID of this process's first client, minus one. */
+  readonly #base: number;
+
   constructor(readonly spec: SessionSpec) {
     const n = spec.visits * spec.perVisit;
+    const firstVisit = spec.firstVisit ?? 0;
+    this.#base = firstVisit * spec.perVisit;
     this.maxSeen = new Int32Array(n).fill(-1);
     this.#openInVisit = new Int32Array(spec.visits);
     this.#visitOf = new Int32Array(n);
@@ -116,8 +148,8 @@ export class TypingSession {
         this.#visitOf[i] = v;
         this.#times.push(new Float64Array(64));
         this.#stepOf.push(new Uint8Array(64));
-        this.clients.push(new BenchClient(spec.target, `${spec.docPrefix}/v${v}`, {
-          clientID: i + 1,
+        this.clients.push(new BenchClient(spec.target, `${spec.docPrefix}/v${firstVisit + v}`, {
+          clientID: this.#base + i + 1,
           onUpdate: (_r, client, clock) => this.#received(client, clock),
           onClose: () => {
             this.#openInVisit[v]!--;
@@ -127,10 +159,6 @@ export class TypingSession {
         }));
       }
     }
-  }
-
-  docOf(visit: number): string {
-    return `${this.spec.docPrefix}/v${visit}`;
   }
 
   async connect(): Promise<ConnectStats> {
@@ -149,7 +177,7 @@ export class TypingSession {
   }
 
   #received(client: number, clock: number): void {
-    const i = client - 1;
+    const i = client - 1 - this.#base;
     const times = this.#times[i];
     if (times === undefined || clock >= this.clients[i]!.clock) { this.#unexpected++; return; }
     if (clock > this.maxSeen[i]!) this.maxSeen[i] = clock;
@@ -195,16 +223,19 @@ export class TypingSession {
     this.#timer = null;
   }
 
-  async runStep(step: StepSpec, drainMs: number): Promise<StepResult> {
+  /**
+   * Types for `step.seconds`, then waits (up to `drainMs`) for every owed delivery. `meter`: this
+   * process also measures the server's and the machine's CPU during the step.
+   */
+  async runStep(step: StepSpec, drainMs: number, meter = true): Promise<StepPart> {
     this.#stepIndex++;
     if (this.#stepIndex > 255) throw new RangeError('at most 255 steps per session');
     this.#stats = { hist: new Histogram(), sent: 0, expected: 0, delivered: 0 };
     this.#unexpected = 0;
     const disconnects0 = this.#disconnects;
-    const server = this.spec.serverPid ? new CpuMeter(this.spec.serverPid) : null;
-    const shareBefore = await this.#serverHistogram();
-    const machine = new MachineMeter();
-    machine.start();
+    const server = meter && this.spec.serverPid ? new CpuMeter(this.spec.serverPid) : null;
+    const machine = meter ? new MachineMeter() : null;
+    machine?.start();
     server?.start();
     const cpu0 = process.cpuUsage();
     const elu0 = performance.eventLoopUtilization();
@@ -221,48 +252,24 @@ export class TypingSession {
       });
     }
     const serverCpu = server?.stop() ?? null;
-    const machineCpu = machine.stop();
+    const machineCpu = machine?.stop() ?? null;
     const wall = (performance.now() - t0) / 1000;
     const cpu = process.cpuUsage(cpu0);
-    const shareAfter = await this.#serverHistogram();
-    const share = shareBefore && shareAfter ? delta(shareBefore.visible, shareAfter.visible) : null;
-    const commit = shareBefore && shareAfter ? delta(shareBefore.commit, shareAfter.commit) : null;
-    const ms = (x: number | null) => (x === null ? null : x * 1000);
-    const loadgenCpu = (cpu.user + cpu.system) / 1e6 / wall;
     return {
-      ratePerClient: step.ratePerClient,
       clients: this.clients.length,
-      warmup: step.warmup ?? false,
-      repeat: step.repeat ?? false,
       seconds,
       sent: s.sent,
       expected: s.expected,
       delivered: s.delivered,
       unexpected: this.#unexpected,
-      sentPerSec: s.sent / seconds,
-      deliveredPerSec: s.delivered / seconds,
-      latency: s.hist.summary(),
+      latency: s.hist.data(),
       complete: s.delivered >= s.expected,
       serverCpu,
-      loadgenCpu,
+      machineCpu,
+      loadgenCpu: (cpu.user + cpu.system) / 1e6 / wall,
       loadgenElu: performance.eventLoopUtilization(elu0).utilization,
-      otherCpu: machineCpu === null ? null : Math.max(0, machineCpu - loadgenCpu - (serverCpu ?? 0)),
       disconnects: this.#disconnects - disconnects0,
-      serverShare: share && commit ? {
-        updates: share.counts.at(-1) ?? 0, p50: ms(quantile(share, 0.5)), p99: ms(quantile(share, 0.99)),
-        batches: commit.counts.at(-1) ?? 0, commitP50: ms(quantile(commit, 0.5)), commitP99: ms(quantile(commit, 0.99)),
-      } : null,
     };
-  }
-
-  /** The server's arrival → broadcast and commit histograms, when it serves them (Rounds). */
-  async #serverHistogram(): Promise<{ visible: Buckets; commit: Buckets } | null> {
-    const t = this.spec.target;
-    if (!t.metricsToken) return null;
-    const text = await scrape(t.host, t.port, t.metricsToken);
-    const visible = parseHistogram(text, VISIBLE);
-    const commit = parseHistogram(text, COMMIT);
-    return visible && commit ? { visible, commit } : null;
   }
 
   /** Tears every client down (RST, so thousands of closes leave no TIME_WAIT behind). */
