@@ -16,7 +16,8 @@ import { totpCode } from '../../server/security/auth/totp.ts';
 const ROOT = new URL('../..', import.meta.url).pathname;
 export const ARTIFACTS = join(ROOT, 'tests', 'artifacts', 'web');
 const CHROMIUM = '/usr/bin/chromium';
-const SOURCES = ['web', 'server/visits', 'svelte.config.js', 'vite.config.ts'];
+// What the app is built from: its own code and the server modules it imports (server/visits, the close codes).
+const SOURCES = ['web', 'server/visits', 'server/sync/close-codes.ts', 'svelte.config.js', 'vite.config.ts'];
 
 function newest(path: string): number {
   const full = join(ROOT, path);

@@ -7,29 +7,19 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import type { Browser } from 'playwright-core';
 import * as Y from 'yjs';
-import { startTestServer, tempDir, removeDir, token, provider, synced, destroyAll } from '../helpers/server.ts';
+import { token, provider, synced, destroyAll } from '../helpers/server.ts';
 import { apiToken, call, visitBody } from '../helpers/api.ts';
 import type { RunningServer } from '../../server/app.ts';
-import { ensureWebBuilt, launch, newPage, screenshot } from './browser.ts';
+import { newPage, screenshot, withServerAndBrowser } from './browser.ts';
 
 const test = suite('web: patient check-in and live queue');
-let dir = '';
 let server: RunningServer;
 let browser: Browser;
 const cleanups: (() => void)[] = [];
 
-test.before(async () => {
-  await ensureWebBuilt();
-  dir = tempDir();
-  server = await startTestServer(dir);
-  browser = await launch();
-});
-test.after(async () => {
-  for (const c of cleanups) c();
-  await browser?.close();
-  await server?.stop();
-  removeDir(dir);
-});
+// Registered first, so it runs before the shared teardown closes the browser and the server.
+test.after(() => { for (const c of cleanups) c(); });
+withServerAndBrowser(test, (env) => ({ server, browser } = env));
 
 const SECRET_NOTE = 'Suspected relapse, discuss lithium level';
 

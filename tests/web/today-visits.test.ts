@@ -7,27 +7,15 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import type { Browser } from 'playwright-core';
-import { startTestServer, tempDir, removeDir, token } from '../helpers/server.ts';
+import { token } from '../helpers/server.ts';
 import { apiToken, call, visitBody } from '../helpers/api.ts';
 import type { RunningServer } from '../../server/app.ts';
-import { ensureWebBuilt, launch, newPage, screenshot, signedInPage } from './browser.ts';
+import { newPage, screenshot, signedInPage, withServerAndBrowser } from './browser.ts';
 
 const test = suite('web: today\'s visits in the console');
-let dir = '';
 let server: RunningServer;
 let browser: Browser;
-
-test.before(async () => {
-  await ensureWebBuilt();
-  dir = tempDir();
-  server = await startTestServer(dir);
-  browser = await launch();
-});
-test.after(async () => {
-  await browser?.close();
-  await server?.stop();
-  removeDir(dir);
-});
+withServerAndBrowser(test, (env) => ({ server, browser } = env));
 
 test('the day list links each visit; a session moves between consoles, a single-visit link says why not', async () => {
   const dr = await apiToken('dr-chen', 'clinician');

@@ -44,6 +44,60 @@ export function setToken(kind: TokenKind, value: string): void {
   sessionStorage.setItem(`rounds.${kind}`, value);
 }
 
+export function clearToken(kind: TokenKind): void {
+  sessionStorage.removeItem(`rounds.${kind}`);
+}
+
+/*
+ * A guest's current room token (patient after check-in, interpreter or caregiver after redeeming
+ * an invite), kept for this tab so a reload does not lose the room: an invite is redeemed only
+ * once, and a patient should not check in again. Never read from a URL (not in KEYS).
+ *
+ * Trade-off: sessionStorage, not memory, so script on this origin could read it after a reload as
+ * well; but such script (an XSS) could already read the in-memory token or act as the page. What
+ * limits the harm: the token is short-lived (renewed while the person is active, at most 12 h of
+ * guest session in all), reaches one visit's room read-only, is same-origin and tab-scoped
+ * (sessionStorage is per tab and emptied when the tab closes; localStorage would outlive the tab
+ * and be shared by every tab), and the pages remove it once the visit ends, the guest is removed
+ * or the server refuses it.
+ */
+const ROOM_KEY = 'rounds.room';
+/** The roles that hold guest room tokens (server/visits/guest-renewal.ts GUEST_ROLES). */
+export const GUEST_ROLES = ['patient', 'interpreter', 'caregiver'] as const;
+/** A stored token with less left than this is not restored: it could lapse before it is renewed. */
+export const RESTORE_MIN_LEFT_MS = 5_000;
+
+export function keepRoomToken(token: string): void {
+  sessionStorage.setItem(ROOM_KEY, token);
+}
+
+export function forgetRoomToken(): void {
+  sessionStorage.removeItem(ROOM_KEY);
+}
+
+/**
+ * Whether a stored token can bring a guest back to a room: a guest role among `roles`, a `doc` of
+ * `visit/<id>/room` (for `visitId` when given), and not about to expire at `now` (ms). Display
+ * logic only: the server verifies the token and decides when it is renewed.
+ */
+export function restorableRoomToken(token: string | null, roles: readonly string[], now: number, visitId?: string): { claims: Claims; visitId: string } | null {
+  const claims = claimsOf(token);
+  const id = claims?.doc.match(/^visit\/([^/]+)\/room$/)?.[1];
+  if (!claims || !id || claims.sid !== undefined || !roles.includes(claims.role)) return null;
+  if (visitId !== undefined && id !== visitId) return null;
+  if (claims.exp * 1000 - now < RESTORE_MIN_LEFT_MS) return null;
+  return { claims, visitId: id };
+}
+
+/** This tab's room token for such a guest, if still restorable; one that is not is removed. */
+export function storedRoomToken(roles: readonly string[], visitId?: string, now = Date.now()): { token: string; claims: Claims; visitId: string } | null {
+  const token = sessionStorage.getItem(ROOM_KEY);
+  const ok = restorableRoomToken(token, roles, now, visitId);
+  // One that brings no guest back to any room (expired, or not a guest's room token) is removed.
+  if (token && !ok && !restorableRoomToken(token, GUEST_ROLES, now)) forgetRoomToken();
+  return ok && token ? { token, ...ok } : null;
+}
+
 /** The claims of a token, for display and choosing a flow only. */
 export function claimsOf(token: string | null): Claims | null {
   const c = token ? payloadOf(token) : null;
@@ -60,9 +114,11 @@ export function coversVisit(claims: Claims | null, visitId: string): boolean {
 /**
  * Why a token could not be renewed: the session ended (sign in again) or the network failed
  * (retry). `closeCode`: what the sync badge then says (4005 sign in again, 4006 open your link again).
+ * `code`: the server's error code for a refused guest renewal (ERR_REMOVED, ERR_VISIT_ENDED…), which
+ * tells the guest why (guest-end.ts).
  */
 export class RenewalError extends Error {
-  constructor(readonly reason: 'ended' | 'network', readonly closeCode = 4005) { super(reason === 'ended' ? 'the session has ended' : 'the server cannot be reached'); }
+  constructor(readonly reason: 'ended' | 'network', readonly closeCode = 4005, readonly code: string | null = null) { super(reason === 'ended' ? 'the session has ended' : 'the server cannot be reached'); }
 }
 
 /**
@@ -113,7 +169,7 @@ export function sessionRenewal(visitId: string, first: string, onToken: (token: 
 /**
  * A guest's room token (patient link, interpreter or caregiver invite) exchanged for a fresh one
  * while it is still valid. Any refusal (expired, visit ended, removed, session too long) ends it
- * for good: RenewalError('ended', 4006, "open your link again"); a network error or a 5xx is retried.
+ * for good: RenewalError('ended', 4006, the server's error code); a network error or a 5xx is retried.
  */
 export async function fetchGuestToken(visitId: string, current: string): Promise<string> {
   let res: Response;
@@ -122,7 +178,10 @@ export async function fetchGuestToken(visitId: string, current: string): Promise
   } catch {
     throw new RenewalError('network');
   }
-  if (res.status >= 400 && res.status < 500 && res.status !== 408 && res.status !== 429) throw new RenewalError('ended', 4006);
+  if (res.status >= 400 && res.status < 500 && res.status !== 408 && res.status !== 429) {
+    const code = ((await res.json().catch(() => null)) as { error?: { code?: unknown } } | null)?.error?.code;
+    throw new RenewalError('ended', 4006, typeof code === 'string' ? code : null);
+  }
   const token = res.ok ? ((await res.json().catch(() => ({}))) as { token?: unknown }).token : undefined;
   if (typeof token !== 'string') throw new RenewalError('network');
   return token;

@@ -35,8 +35,14 @@ export class LiveDoc {
   state: SyncState = $state('connecting');
   /** Local changes made while not live (they are sent when the connection returns). */
   pending = $state(0);
-  /** The server's close code when it ended the connection on purpose (e.g. 4004 visit closed), or the RenewalError's code when renewal found the session ended. */
+  /**
+   * The server's close code when it ended the connection on purpose (e.g. 4004 visit closed,
+   * 4010 audit unavailable while reconnecting), or the RenewalError's code when renewal found the
+   * session ended. Cleared once live again.
+   */
   closeCode: number | null = $state(null);
+  /** The server's error code when it refused to renew the token (e.g. ERR_REMOVED), see guest-end.ts. */
+  endCode: string | null = $state(null);
   #everLive = false;
   readonly #renew: (() => Promise<string>) | undefined;
   #times: TokenTimes | null;
@@ -64,7 +70,7 @@ export class LiveDoc {
       this.state = this.#everLive ? 'reconnecting' : 'connecting';
     });
     this.provider.on('sync', (synced: boolean) => {
-      if (synced) { this.#everLive = true; this.#quiet = false; this.state = 'live'; this.pending = 0; }
+      if (synced) { this.#everLive = true; this.#quiet = false; this.state = 'live'; this.pending = 0; this.closeCode = null; }
     });
     this.provider.on('connection-close', (ev: CloseEvent | null) => {
       if (!ev) return; // closed by this page (offline, new token, destroy)
@@ -119,7 +125,7 @@ export class LiveDoc {
     } catch (e) {
       this.#renewing = false;
       if (this.#destroyed) return;
-      if (e instanceof RenewalError && e.reason === 'ended') { this.provider.disconnect(); return this.#close(e.closeCode); }
+      if (e instanceof RenewalError && e.reason === 'ended') { this.endCode = e.code; this.provider.disconnect(); return this.#close(e.closeCode); }
       // The connection may still be live on the old token; only a lapsed one is 'reconnecting'.
       if (!this.provider.wsconnected && this.state !== 'offline') this.state = 'reconnecting';
       this.#timer = setTimeout(this.#schedule, retryDelayMs(++this.#failures));

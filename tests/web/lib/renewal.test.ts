@@ -126,7 +126,7 @@ test('guest source: each renewal presents the latest room token to the visit\'s 
   assert.equal(seen, [second, third]);
 });
 
-test('guest source: a refusal ends it for good (4006: open your link again); a network error or a 5xx means try again', async () => {
+test('guest source: a refusal ends it for good (4006, with the server\'s error code); a network error or a 5xx means try again', async () => {
   const first = await token({ doc: 'visit/v-1/room', sub: 'pat-1', role: 'patient', access: 'read' }, 300);
   const outcome = async (answer: () => Promise<Response>) => {
     let got: unknown = null;
@@ -138,14 +138,16 @@ test('guest source: a refusal ends it for good (4006: open your link again); a n
     });
     assert.instance(got, RenewalError);
     const e = got as RenewalError;
-    return e.reason === 'ended' ? `ended ${e.closeCode}` : e.reason;
+    return e.reason === 'ended' ? `ended ${e.closeCode} ${e.code}` : e.reason;
   };
   const refused = (status: number, code: string) => async () => Response.json({ error: { code } }, { status });
-  assert.is(await outcome(refused(401, 'ERR_TOKEN_EXPIRED')), 'ended 4006');
-  assert.is(await outcome(refused(401, 'ERR_GUEST_SESSION_EXPIRED')), 'ended 4006');
-  assert.is(await outcome(refused(403, 'ERR_REMOVED')), 'ended 4006');
-  assert.is(await outcome(refused(409, 'ERR_VISIT_ENDED')), 'ended 4006');
-  assert.is(await outcome(refused(410, 'ERR_INVITE_REVOKED')), 'ended 4006');
+  assert.is(await outcome(refused(401, 'ERR_TOKEN_EXPIRED')), 'ended 4006 ERR_TOKEN_EXPIRED');
+  assert.is(await outcome(refused(401, 'ERR_GUEST_SESSION_EXPIRED')), 'ended 4006 ERR_GUEST_SESSION_EXPIRED');
+  assert.is(await outcome(refused(403, 'ERR_REMOVED')), 'ended 4006 ERR_REMOVED');
+  assert.is(await outcome(refused(409, 'ERR_VISIT_ENDED')), 'ended 4006 ERR_VISIT_ENDED');
+  assert.is(await outcome(refused(410, 'ERR_INVITE_REVOKED')), 'ended 4006 ERR_INVITE_REVOKED');
+  // A refusal without a JSON body still ends it, with no code to say why.
+  assert.is(await outcome(async () => new Response('gone', { status: 404 })), 'ended 4006 null');
   assert.is(await outcome(async () => { throw new TypeError('fetch failed'); }), 'network');
   assert.is(await outcome(async () => new Response('busy', { status: 503 })), 'network');
   assert.is(await outcome(async () => new Response('slow down', { status: 429 })), 'network');
