@@ -138,11 +138,14 @@ export class RecordingService {
    * Deletes every recording past its retention date: the object first, then the record is marked
    * deleted with its audit entry. A record whose object could not be deleted stays as it is and is
    * retried on the next sweep; without a deleter (storage not configured) nothing is marked.
+   * `proceed` is asked before each record: the sweep stops (the rest wait for the next one) as
+   * soon as it answers false (the audit log went down: retention-sweep.ts).
    */
-  async purgeExpired(now: Date): Promise<PurgeResult> {
+  async purgeExpired(now: Date, proceed: () => boolean = () => true): Promise<PurgeResult> {
     const out: PurgeResult = { deleted: [], failed: [] };
     for (const r of await this.repo.dueBefore(now.toISOString())) {
       if (!isDue(r, now)) continue;
+      if (!proceed()) break;
       try {
         if (r.location) {
           if (!this.deleteObject) throw new VideoError('ERR_RECORDING_DISABLED', 'recording storage is not configured');

@@ -23,6 +23,8 @@ import { readmitParticipant, removeParticipant } from './removal.ts';
 import { VideoService } from './service.ts';
 import type { VideoSettings } from './settings.ts';
 import { s3Deleter, type ObjectDeleter } from './storage.ts';
+import { startRetentionSweep, type RetentionSweep } from './retention-sweep.ts';
+import type { AuditAvailability } from '../server/security/audit/gate.ts';
 import { toVideoEvent, WebhookVerifier } from './webhooks.ts';
 
 export interface LivekitDeps {
@@ -41,12 +43,15 @@ export interface LivekitDeps {
   deleteObject?: ObjectDeleter;
   /** How often recordings past retention are deleted; 0 disables the timer. */
   purgeEveryMs?: number;
+  /** The sweep runs only while the audit log can record (retention-sweep.ts). */
+  audit: AuditAvailability;
 }
 
 export interface LivekitModule {
   video: VideoService;
   recordings: RecordingService;
   events: VideoEvents;
+  retention: RetentionSweep;
   stop(): void;
 }
 
@@ -106,19 +111,6 @@ export function registerLivekit(router: Router, d: LivekitDeps): LivekitModule {
     return json(200, outcome);
   }));
 
-  const every = d.purgeEveryMs ?? 3_600_000;
-  const timer = every > 0
-    ? setInterval(() => {
-        recordings.purgeExpired(now()).then(
-          (r) => {
-            if (r.deleted.length) d.logger.info({ recordings: r.deleted.length }, 'recordings past retention deleted');
-            // Ids and error codes only (no location, no names); these are retried on the next sweep.
-            if (r.failed.length) d.logger.warn({ failed: r.failed }, 'recordings past retention could not be deleted; will retry');
-          },
-          (e) => d.logger.warn({ err: (e as Error)?.name }, 'recording purge failed'),
-        );
-      }, every)
-    : null;
-  timer?.unref();
-  return { video, recordings, events, stop: () => { if (timer) clearInterval(timer); } };
+  const retention = startRetentionSweep({ recordings, audit: d.audit, logger: d.logger, now, everyMs: d.purgeEveryMs ?? 3_600_000 });
+  return { video, recordings, events, retention, stop: () => retention.stop() };
 }

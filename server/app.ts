@@ -128,7 +128,8 @@ export async function startServer(config: Config, logger: Logger = createLogger(
   registerApi(router, { visits, secret, tables, logger });
   registerGuestTokens(router, { repo, hub, secret, audit, logger });
   const recordingRepo = pg ? new PgRecordingRepository(pg) : new SqliteRecordingRepository(sqlite.raw);
-  const livekit = registerLivekit(router, { repo, hub, visits, secret, settings: config.video, recordingRepo, logger });
+  // The retention sweep (like the EHR write-back worker) skips its rounds while `audit` cannot record.
+  const livekit = registerLivekit(router, { repo, hub, visits, secret, settings: config.video, recordingRepo, logger, audit });
   const publicUrl = () => config.publicUrl ?? `http://${config.host}:${transport?.port ?? config.port}`;
   registerScheduling(router, { repo: pg ? new PgSchedulingRepository(pg, codec) : new SqliteSchedulingRepository(sqlite, codec), visits, secret, systemBase: config.fhirSystemBase, publicUrl, logger, audit });
   registerIntake(router, { repo: pg ? new PgIntakeRepository(pg, codec) : new SqliteIntakeRepository(sqlite, codec), visits: repo, secret, audit, logger });

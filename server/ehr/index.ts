@@ -12,10 +12,10 @@ import { PgEhrRepository } from '../../db/pg/ehr/repo.ts';
 import { PgOutboxQueue } from '../../db/pg/ehr/outbox-queue.ts';
 import type { VisitService } from '../services/visits.ts';
 import { registerEhr } from './routes.ts';
-import { EhrService, type PhiAudit } from './service.ts';
+import { EhrService } from './service.ts';
 import type { EhrSettings } from './settings.ts';
 import { SmartClient } from './smart.ts';
-import { WritebackWorker } from './writeback.ts';
+import { WritebackWorker, type WorkerAudit } from './writeback.ts';
 
 export interface EhrDeps {
   router: Router;
@@ -25,7 +25,8 @@ export interface EhrDeps {
   settings: EhrSettings;
   visits: VisitService;
   secret: Uint8Array;
-  audit: PhiAudit;
+  /** Also gates the write-back worker: it runs only while this log can record its deliveries. */
+  audit: WorkerAudit;
   logger: Logger;
   /** This server's public base URL (known once the port is bound). */
   publicUrl: () => string;
@@ -53,7 +54,7 @@ export function startEhr(d: EhrDeps): { worker: WritebackWorker | null; stop(): 
   const smart = s ? new SmartClient(s, repo, () => s.redirectUri ?? `${d.publicUrl()}/smart/callback`) : null;
   const service = new EhrService({ repo, smart, visits: d.visits, secret: d.secret, audit: d.audit, sessionTokenTtlS: s?.sessionTokenTtlS ?? 900 });
   registerEhr(d.router, { service, smart, outbox, secret: d.secret, logger: d.logger });
-  const worker = d.settings.writeback ? new WritebackWorker(outbox, d.settings.writeback, d.logger) : null;
+  const worker = d.settings.writeback ? new WritebackWorker(outbox, d.settings.writeback, d.logger, d.audit) : null;
   worker?.start();
   return { worker, stop: async () => { await worker?.stop(); } };
 }

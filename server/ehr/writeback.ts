@@ -7,6 +7,11 @@
  * nothing new. The queue is SQLite's or Postgres' (db/outbox-queue.ts); on Postgres several
  * instances run this worker on one outbox, and rows are claimed one at a time so that a claim
  * (a lease there) covers one delivery and the instances share the work.
+ *
+ * Every delivery discloses PHI to the EHR, so the worker runs only while the audit log can record
+ * it: while the log is unavailable it claims and opens nothing (each round is skipped, see
+ * security/audit/gate.ts) and it picks up where it left off once the log is back. Each outcome
+ * (delivered, retried, parked) is an audit entry naming the outbox row and the visit.
  */
 import type { Logger } from 'pino';
 import type { Bundle } from '@medplum/fhirtypes';
@@ -14,6 +19,11 @@ import type { OutboxQueue, OutboxRow } from '../../db/outbox-queue.ts';
 import { deliverBundle } from './deliver.ts';
 import { EhrError } from './errors.ts';
 import { FhirClient } from './fhir-client.ts';
+import { AuditGate, type AuditAvailability } from '../security/audit/gate.ts';
+import type { PhiAudit } from './service.ts';
+
+/** The audit log as the worker uses it: whether it can record, and where its entries go. */
+export type WorkerAudit = AuditAvailability & PhiAudit;
 
 export interface WritebackSettings {
   fhirUrl: string;
@@ -37,11 +47,13 @@ const PASS_LIMIT = 20;
 
 export class WritebackWorker {
   readonly #client: FhirClient;
+  readonly #gate: AuditGate;
   #timer: NodeJS.Timeout | null = null;
   #running: Promise<number> | null = null;
   #stopped = false;
 
-  constructor(private readonly queue: OutboxQueue, private readonly s: WritebackSettings, private readonly logger: Logger) {
+  constructor(private readonly queue: OutboxQueue, private readonly s: WritebackSettings, private readonly logger: Logger, private readonly audit: WorkerAudit) {
+    this.#gate = new AuditGate(audit, logger, 'ehr write-back');
     this.#client = new FhirClient({ baseUrl: s.fhirUrl, ...(s.bearerToken ? { token: s.bearerToken } : {}), timeoutMs: s.timeoutMs });
   }
 
@@ -64,6 +76,9 @@ export class WritebackWorker {
     await this.#running?.catch(() => 0);
   }
 
+  /** Rounds skipped because the audit log was unavailable. */
+  get skippedRounds(): number { return this.#gate.skipped; }
+
   /** One pass over due rows; resolves with how many were delivered. Passes never overlap. */
   runOnce(now: () => number = Date.now): Promise<number> {
     this.#running ??= this.#pass(now).finally(() => { this.#running = null; });
@@ -72,7 +87,8 @@ export class WritebackWorker {
 
   async #pass(now: () => number): Promise<number> {
     let delivered = 0;
-    for (let i = 0; i < PASS_LIMIT && !this.#stopped; i++) {
+    // The gate is asked before each claim: a pass stops as soon as the log cannot record.
+    for (let i = 0; i < PASS_LIMIT && !this.#stopped && this.#gate.open(); i++) {
       const [row] = await this.queue.claimDue(OUTBOX_KIND, now(), 1);
       if (!row) break;
       if (await this.#deliver(row, now)) delivered++;
@@ -85,12 +101,14 @@ export class WritebackWorker {
     try {
       const { bundle } = row.payload as { bundle: Bundle };
       const entries = await deliverBundle(bundle, this.#client, { charges: this.s.charges });
+      this.#audit(row, 'allowed', 'delivered', now);
       if (!(await this.queue.delivered(row, attempts))) return this.#lost(row);
       this.logger.info({ outbox: row.id, visit: row.visitId, created: entries.filter((e) => e.created).length, found: entries.filter((e) => !e.created).length }, 'write-back delivered');
       return true;
     } catch (e) {
       const err = e instanceof EhrError ? e : new EhrError('ERR_EHR_REJECTED', 'the bundle could not be delivered', false, { cause: e });
       const reason = `${err.code}: ${err.message}`;
+      this.#audit(row, 'failed', err.code, now);
       if (err.retryable && attempts < this.s.maxAttempts) {
         if (!(await this.queue.retryLater(row, attempts, now() + backoffMs(attempts, this.s.backoffBaseMs, this.s.backoffMaxMs), reason))) return this.#lost(row);
         this.logger.warn({ outbox: row.id, attempts, code: err.code }, 'write-back will retry');
@@ -100,6 +118,11 @@ export class WritebackWorker {
       }
       return false;
     }
+  }
+
+  /** The delivery leaves an entry (ids and codes only); `record` keeps it until the log commits it. */
+  #audit(row: OutboxRow, outcome: 'allowed' | 'failed', detail: string, now: () => number): void {
+    this.audit.record({ at: new Date(now()).toISOString(), actor: 'rounds', role: 'system', resource: `outbox/${row.id} visit/${row.visitId}`, action: 'writeback.deliver', outcome, address: 'local', detail });
   }
 
   /** The claim ran out and another worker took the row over: its outcome stands, not ours. */

@@ -10,6 +10,7 @@ import type {
   Schedule as FhirSchedule, Slot as FhirSlot,
 } from '@medplum/fhirtypes';
 import type { Appointment, Schedule, Slot } from './model.ts';
+import { APPOINTMENT_SEARCH_PARAMS } from './search.ts';
 
 export interface SchedulingFhirOptions {
   systemBase: string;
@@ -84,13 +85,31 @@ export function toFhirAppointment(a: Appointment, o: SchedulingFhirOptions): Fhi
   };
 }
 
-export function searchset(resources: Resource[], o: SchedulingFhirOptions, selfUrl: string): Bundle {
+/** A page of a search: how many match in all, the next page's URL, and a warning OperationOutcome (mode `outcome`). */
+export interface SearchPage { total?: number; nextUrl?: string; outcome?: OperationOutcome }
+
+export function searchset(resources: Resource[], o: SchedulingFhirOptions, selfUrl: string, page: SearchPage = {}): Bundle {
   return {
     resourceType: 'Bundle',
     type: 'searchset',
-    total: resources.length,
-    link: [{ relation: 'self', url: selfUrl }],
-    entry: resources.map((r) => ({ fullUrl: `${o.publicUrl}/fhir/${r.resourceType}/${r.id}`, resource: r, search: { mode: 'match' } })),
+    total: page.total ?? resources.length,
+    link: [{ relation: 'self', url: selfUrl }, ...(page.nextUrl ? [{ relation: 'next', url: page.nextUrl }] : [])],
+    entry: [
+      ...resources.map((r) => ({ fullUrl: `${o.publicUrl}/fhir/${r.resourceType}/${r.id}`, resource: r, search: { mode: 'match' as const } })),
+      ...(page.outcome ? [{ resource: page.outcome, search: { mode: 'outcome' as const } }] : []),
+    ],
+  };
+}
+
+/** The warning a lenient search returns when it ignored parameters (FHIR: an entry with search mode `outcome`). */
+export function ignoredParamsOutcome(ignored: readonly string[], systemBase: string): OperationOutcome {
+  return {
+    resourceType: 'OperationOutcome',
+    issue: [{
+      severity: 'warning',
+      code: 'not-supported',
+      details: { coding: [{ system: `${systemBase}/CodeSystem/error`, code: 'ERR_SCHED_UNSUPPORTED_PARAM' }], text: `ignored search parameters: ${ignored.join(', ')}` },
+    }],
   };
 }
 
@@ -138,7 +157,8 @@ export function capabilityStatement(o: SchedulingFhirOptions, software: { name: 
         {
           type: 'Appointment',
           interaction: [{ code: 'read' }, { code: 'create' }, { code: 'update' }, { code: 'search-type' }],
-          searchParam: [search('patient', 'reference'), search('slot', 'reference'), search('status', 'token')],
+          // Exactly what search.ts parses (besides the _count/_offset result parameters).
+          searchParam: APPOINTMENT_SEARCH_PARAMS.map((p) => search(p.name, p.type)),
         },
       ],
     }],

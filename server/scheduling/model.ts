@@ -11,7 +11,9 @@ export type SchedulingErrorCode =
   | 'ERR_SCHED_NOT_FOUND'
   | 'ERR_SCHED_SLOT_TAKEN'
   | 'ERR_SCHED_ILLEGAL_CHANGE'
-  | 'ERR_SCHED_FORBIDDEN';
+  | 'ERR_SCHED_FORBIDDEN'
+  /** A search parameter Rounds does not support, under `Prefer: handling=strict` (search.ts). */
+  | 'ERR_SCHED_UNSUPPORTED_PARAM';
 
 export const SCHEDULING_ERROR_STATUS: Record<SchedulingErrorCode, number> = {
   ERR_SCHED_INVALID: 400,
@@ -19,6 +21,7 @@ export const SCHEDULING_ERROR_STATUS: Record<SchedulingErrorCode, number> = {
   ERR_SCHED_SLOT_TAKEN: 409,
   ERR_SCHED_ILLEGAL_CHANGE: 409,
   ERR_SCHED_FORBIDDEN: 403,
+  ERR_SCHED_UNSUPPORTED_PARAM: 400,
 };
 
 export class SchedulingError extends Error {

@@ -7,9 +7,9 @@
  * the guard refuses other roles before these handlers run, and refuses /fhir/ paths it has no row
  * for); the handlers apply the same rule to the concrete appointment as defence in depth:
  * clinicians and admins create schedules and slots; clinical staff, patients and admins search
- * them; a patient books, moves, cancels and checks in their own appointments, clinical staff
- * (clinician, nurse, scribe) anyone's. Admins touch no appointment: each names its patient, and
- * admin sees no PHI.
+ * them; a patient books, reads, searches, moves, cancels and checks in their own appointments,
+ * clinical staff (clinician, nurse, scribe) anyone's. Admins touch no appointment: each names its
+ * patient, and admin sees no PHI.
  */
 import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
@@ -24,7 +24,11 @@ import {
   SchedulingError, assertChangeAllowed, newAppointment, parseBooking, parseChange, parseSchedule, parseSlot, parseSlotQuery,
   type Appointment,
 } from './model.ts';
-import { capabilityStatement, operationOutcome, searchset, toFhirAppointment, toFhirSchedule, toFhirSlot, type OutcomeIssueCode, type SchedulingFhirOptions } from './fhir.ts';
+import {
+  capabilityStatement, ignoredParamsOutcome, operationOutcome, searchset, toFhirAppointment, toFhirSchedule, toFhirSlot,
+  type OutcomeIssueCode, type SchedulingFhirOptions,
+} from './fhir.ts';
+import { parseAppointmentSearch, preferStrict, searchQueryString } from './search.ts';
 import { checkInVisitBody } from './check-in.ts';
 import type { PhiAudit } from '../ehr/service.ts';
 
@@ -50,10 +54,13 @@ const ISSUE_FOR_STATUS: Record<number, OutcomeIssueCode> = {
   400: 'invalid', 401: 'login', 403: 'forbidden', 404: 'not-found', 409: 'conflict', 415: 'not-supported', 429: 'throttled', 503: 'transient',
 };
 
+/** Where the Rounds code says more than the status does. */
+const ISSUE_FOR_CODE: Record<string, OutcomeIssueCode> = { ERR_SCHED_UNSUPPORTED_PARAM: 'not-supported' };
+
 /** Errors under /fhir/ as OperationOutcomes (the routes below and the guard's refusals). */
 export function fhirAnswer(systemBase: string): Answer {
   return (status, code, message) =>
-    json(status, operationOutcome(ISSUE_FOR_STATUS[status] ?? 'exception', code, message, systemBase), FHIR_JSON);
+    json(status, operationOutcome(ISSUE_FOR_CODE[code] ?? ISSUE_FOR_STATUS[status] ?? 'exception', code, message, systemBase), FHIR_JSON);
 }
 
 function fhirBody(req: HttpRequest): unknown {
@@ -148,6 +155,28 @@ export function registerScheduling(router: Router, d: SchedulingDeps): void {
       }, booking.slotId);
       audit(req, c, a.id, 'book appointment');
       return fhir(201, toFhirAppointment(a, o), { location: `${o.publicUrl}/fhir/Appointment/${a.id}` });
+    }))
+    .on('GET', '/fhir/Appointment', wrap(async (req) => {
+      // A patient finds only their own appointments: their id is one more participant every
+      // match must have, so asking for someone else's gives an empty Bundle (no hint that any
+      // exist). Staff search anyone's; other roles never get here (RBAC), and are refused here too.
+      const c = await caller(req);
+      if (!STAFF.has(c.role) && c.role !== 'patient') throw forbidden('this role does not search appointments');
+      const s = parseAppointmentSearch(req.query, preferStrict(req.headers['prefer']));
+      const query = c.role === 'patient' ? { ...s.query, actors: [...s.query.actors, `Patient/${c.sub}`] } : s.query;
+      const { appointments, total } = await d.repo.searchAppointments(query);
+      // Every appointment disclosed is its own entry; the guard records the search itself.
+      for (const a of appointments) audit(req, c, a.id, 'search appointment');
+      const url = (offset: number) => {
+        const q = searchQueryString(s, offset);
+        return `${o.publicUrl}/fhir/Appointment${q ? `?${q}` : ''}`;
+      };
+      const next = query.offset + appointments.length;
+      return fhir(200, searchset(appointments.map((a) => toFhirAppointment(a, o)), o, url(query.offset), {
+        total,
+        ...(appointments.length > 0 && next < total ? { nextUrl: url(next) } : {}),
+        ...(s.ignored.length ? { outcome: ignoredParamsOutcome(s.ignored, d.systemBase) } : {}),
+      }));
     }))
     .on('GET', '/fhir/Appointment/:appointmentId', wrap(async (req, p) => {
       const c = await caller(req);

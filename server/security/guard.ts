@@ -13,8 +13,8 @@
  * authentication or any handler runs, so nothing is read or changed that could not be recorded.
  * The refusal itself is recorded fire-and-forget (bounded by the log's cap).
  *
- * `/api/` and `/fhir/` are both under the route table; refusals under `/fhir/` are written as
- * FHIR OperationOutcomes (`answers`), everything else as the API's JSON errors.
+ * `/api/`, `/fhir/` and `/smart/` are all under the route table; refusals under `/fhir/` are
+ * written as FHIR OperationOutcomes (`answers`), everything else as the API's JSON errors.
  */
 import type { HttpHandler, HttpRequest, HttpResponse } from '../http/types.ts';
 import { errorJson } from '../http/types.ts';
@@ -53,7 +53,7 @@ export interface GuardOptions {
 /** First path segments whose calls are audited even when no rule covers them. */
 const AUDITED_ROOTS = new Set(['api', 'fhir', 'smart']);
 /** First path segments under the route table: a path there that matches no row is refused (404). */
-const FAIL_CLOSED_ROOTS = new Set(['api', 'fhir']);
+const FAIL_CLOSED_ROOTS = new Set(['api', 'fhir', 'smart']);
 
 /** The guard's answer to a role the RBAC table does not grant the route's actions. */
 export const ROLE_REFUSED = 'this role may not do this';
@@ -81,8 +81,8 @@ export function guardHttp(inner: HttpHandler, o: GuardOptions): HttpHandler {
     }
     if (!m) {
       // Fail closed: a path under the route table without a row is refused before any handler
-      // runs. Other audited roots (SMART) are still audited. Entries name the caller when a
-      // valid bearer token says who it is.
+      // runs, and audited as denied. Entries name the caller when a valid bearer token says who
+      // it is.
       const refused = FAIL_CLOSED_ROOTS.has(root);
       const res = refused ? answer(404, 'ERR_NOT_FOUND', 'not found') : await inner(req);
       if (AUDITED_ROOTS.has(root)) {

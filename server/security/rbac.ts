@@ -37,7 +37,7 @@
  * - schedule (FHIR Schedule and its Slots, no patient in them): clinicians and admins create;
  *   whoever books reads them: clinical staff (clinician, nurse, scribe), patients and admins.
  *   Caregivers, interpreters, observers and billing book nothing and search nothing.
- * - appointment `create` (book), `read`, `write` (cancel, reschedule) and `check-in` (which opens
+ * - appointment `create` (book), `read` (one, or a search), `write` (cancel, reschedule) and `check-in` (which opens
  *   the Rounds visit and puts the patient in its waiting queue): a patient for their own
  *   appointments only; the staff roles this table lets handle PHI (clinician, nurse, scribe:
  *   they read visits and check-in answers) for anyone. NOT admin: an appointment names the

@@ -1,10 +1,10 @@
 /**
  * Every HTTP API route with the RBAC resource and actions it needs: one row per route the app
- * registers under /api/ and /fhir/ (tests/server/security/route-table.test.ts checks both
- * directions), plus the public non-API entry points (health, SMART launch). The guard fails
+ * registers under /api/, /fhir/ and /smart/ (tests/server/security/route-table.test.ts checks
+ * both directions), plus the public health check. The guard fails
  * closed: it refuses a caller whose role is granted none of the row's actions (403 before the
- * handler runs) and an /api/ or /fhir/ request that matches no row (404, the answer of a path
- * that does not exist). The audit
+ * handler runs) and an /api/, /fhir/ or /smart/ request that matches no row (404, the answer of
+ * a path that does not exist). The audit
  * trail names the route's resource and action. Handlers keep their own checks on the concrete
  * visit, roster or appointment as defence in depth.
  *
@@ -97,6 +97,8 @@ export const ROUTES: readonly RouteRule[] = [
   { method: 'GET', pattern: '/fhir/Slot', resource: 'schedule', actions: ['read'], auditPublic: false },
   { method: 'GET', pattern: '/fhir/Slot/:slotId', resource: 'schedule', actions: ['read'], auditPublic: false },
   { method: 'POST', pattern: '/fhir/Appointment', resource: 'appointment', actions: ['create'], auditPublic: false },
+  // Search: staff anyone's; a patient only their own (the handler adds their id to the query).
+  { method: 'GET', pattern: '/fhir/Appointment', resource: 'appointment', actions: ['read'], auditPublic: false },
   { method: 'GET', pattern: '/fhir/Appointment/:appointmentId', resource: 'appointment', actions: ['read'], auditPublic: false },
   { method: 'PUT', pattern: '/fhir/Appointment/:appointmentId', resource: 'appointment', actions: ['write'], auditPublic: false },
 ];

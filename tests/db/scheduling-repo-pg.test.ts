@@ -14,6 +14,8 @@ schedulingRepoContract({
       repo: new PgSchedulingRepository(a, TEST_TEXT_CODEC),
       second: new PgSchedulingRepository(b, TEST_TEXT_CODEC),
       rawAppointments: async () => (await a.sql<{ data: string }[]>`select data from sched_appointments`).map((r) => r.data),
+      exec: async (statement: string) => { await a.sql.unsafe(statement); },
+      reopen: () => new PgSchedulingRepository(a, TEST_TEXT_CODEC),
     };
   },
   cleanup: pair.cleanup,

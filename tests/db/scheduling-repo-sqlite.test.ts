@@ -13,6 +13,8 @@ schedulingRepoContract({
       repo: new SqliteSchedulingRepository(a, TEST_TEXT_CODEC),
       second: new SqliteSchedulingRepository(b, TEST_TEXT_CODEC),
       rawAppointments: async () => (a.raw.prepare('SELECT data FROM sched_appointments').all() as { data: string }[]).map((r) => r.data),
+      exec: async (statement: string) => { a.raw.prepare(statement).run(); },
+      reopen: () => new SqliteSchedulingRepository(a, TEST_TEXT_CODEC),
     };
   },
   cleanup: pair.cleanup,

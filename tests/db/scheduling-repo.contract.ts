@@ -2,17 +2,27 @@
  * THE scheduling repository contract, run on SQLite (scheduling-repo-sqlite.test.ts) and Postgres
  * (scheduling-repo-pg.test.ts): booking, cancel, reschedule and check-in CAS; appointments sealed
  * at rest; 50 concurrent bookings of one slot, from one repository and from two (two connections
- * or pools: two instances), leave exactly one winner.
+ * or pools: two instances), leave exactly one winner; appointment search by participant, date,
+ * status and slot, paged, including rows stored before the search index existed.
  */
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import type { SchedulingRepository } from '../../db/scheduling-repo.ts';
 import { SchedulingError, type Appointment, type Schedule, type Slot } from '../../server/scheduling/model.ts';
+import type { AppointmentQuery } from '../../server/scheduling/search.ts';
 
 export interface SchedulingRepoFactory {
   name: string;
   /** A fresh database; `second` is another repository (own connection or pool) on the same data. */
-  open(): Promise<{ repo: SchedulingRepository; second: SchedulingRepository; rawAppointments(): Promise<string[]> }>;
+  open(): Promise<{
+    repo: SchedulingRepository;
+    second: SchedulingRepository;
+    rawAppointments(): Promise<string[]>;
+    /** Runs one SQL statement both dialects speak on the database. */
+    exec(statement: string): Promise<void>;
+    /** A new repository on `repo`'s connection (as after a restart). */
+    reopen(): SchedulingRepository;
+  }>;
   cleanup(): Promise<void>;
 }
 
@@ -29,9 +39,11 @@ export function schedulingRepoContract(f: SchedulingRepoFactory): void {
   let repo: SchedulingRepository;
   let second: SchedulingRepository;
   let raw: () => Promise<string[]>;
+  let exec: (statement: string) => Promise<void>;
+  let reopen: () => SchedulingRepository;
 
   test.before(async () => {
-    ({ repo, second, rawAppointments: raw } = await f.open());
+    ({ repo, second, rawAppointments: raw, exec, reopen } = await f.open());
     await repo.createSchedule(schedule);
     for (let h = 9; h < 13; h++) await repo.createSlot(slotAt(`s-${h}`, `2031-01-01T${h}:00:00Z`));
   });
@@ -73,6 +85,52 @@ export function schedulingRepoContract(f: SchedulingRepoFactory): void {
     const rows = await raw();
     assert.ok(rows.length > 0);
     for (const r of rows) assert.not.ok(r.includes('pat-zebra') || r.includes('Zebra'), 'no patient in the clear');
+  });
+
+  test('appointment search: by participant, date range, status and slot, ANDed, by start, paged', async () => {
+    const sch2: Schedule = { id: 'sch-2', actors: [{ kind: 'Practitioner', id: 'dr-2' }, { kind: 'HealthcareService', id: 'tele' }], active: true };
+    await repo.createSchedule(sch2);
+    const at = (id: string, start: string): Slot => ({ ...slotAt(id, start), scheduleId: 'sch-2' });
+    for (const s of [at('q-1', '2032-01-01T10:00:00Z'), at('q-2', '2032-01-01T09:00:00Z'), at('q-3', '2032-01-02T09:00:00Z'), at('q-4', '2032-01-03T09:00:00Z')]) await repo.createSlot(s);
+    const book = (id: string, slot: string, patient: string) => repo.book((s, sch) => ({ ...appt(id, s, patient), practitioners: sch!.actors }), slot);
+    await book('qa-1', 'q-1', 'pat-s1');
+    await book('qa-2', 'q-2', 'pat-s2');
+    const a3 = await book('qa-3', 'q-3', 'pat-s1');
+    assert.ok(await repo.cancel({ ...a3, status: 'cancelled' }, 1));
+    const q = (over: Partial<AppointmentQuery>): AppointmentQuery => ({ actors: [], count: 50, offset: 0, ...over });
+    const ids = async (over: Partial<AppointmentQuery>, r: SchedulingRepository = repo) => {
+      const page = await r.searchAppointments(q(over));
+      return [page.appointments.map((a) => a.id), page.total];
+    };
+    assert.equal(await ids({ actors: ['Practitioner/dr-2'] }), [['qa-2', 'qa-1', 'qa-3'], 3], 'by start, then id');
+    assert.equal(await ids({ actors: ['Patient/pat-s1'] }, second), [['qa-1', 'qa-3'], 2]);
+    assert.equal(await ids({ actors: ['Patient/pat-s1', 'HealthcareService/tele'] }), [['qa-1', 'qa-3'], 2], 'participants AND');
+    assert.equal(await ids({ actors: ['Patient/pat-s1', 'Patient/pat-s2'] }), [[], 0]);
+    assert.equal(await ids({ actors: ['Practitioner/dr-1', 'Patient/pat-s1'] }), [[], 0]);
+    assert.equal(await ids({ actors: ['Practitioner/dr-2'], startFrom: '2032-01-01T00:00:00Z', startBefore: '2032-01-02T00:00:00Z' }), [['qa-2', 'qa-1'], 2]);
+    assert.equal(await ids({ startFrom: '2032-01-01T09:30:00Z', startBefore: '2032-01-02T09:00:01Z' }), [['qa-1', 'qa-3'], 2], 'dates alone');
+    assert.equal(await ids({ actors: ['Practitioner/dr-2'], statuses: ['cancelled'] }), [['qa-3'], 1]);
+    assert.equal(await ids({ actors: ['Practitioner/dr-2'], statuses: ['booked', 'arrived'] }), [['qa-2', 'qa-1'], 2]);
+    assert.equal(await ids({ actors: ['Practitioner/dr-2'], statuses: [] }), [[], 0]);
+    assert.equal(await ids({ slotId: 'q-1' }), [['qa-1'], 1]);
+    assert.equal(await ids({ actors: ['Practitioner/dr-2'], count: 2, offset: 1 }), [['qa-1', 'qa-3'], 3], 'a page');
+    assert.equal(await ids({ actors: ['Practitioner/dr-2'], count: 0 }), [[], 3], '_count=0: the total only');
+    assert.equal(await ids({ actors: ['Practitioner/dr-2'], offset: 3 }), [[], 3], 'past the end');
+    const found = (await repo.searchAppointments(q({ slotId: 'q-1' }))).appointments[0];
+    assert.equal(found, (await repo.getAppointment('qa-1'))!.appointment, 'the whole appointment, opened');
+    // A reschedule moves it in date searches.
+    const cur = (await repo.getAppointment('qa-2'))!;
+    await repo.reschedule(cur.appointment, cur.version, (s) => ({ ...cur.appointment, slotId: s.id, start: s.start, end: s.end }), 'q-4');
+    assert.equal(await ids({ startFrom: '2032-01-03T00:00:00Z', startBefore: '2032-01-04T00:00:00Z' }), [['qa-2'], 1]);
+  });
+
+  test('appointment search finds rows stored before the search index existed (indexed on first search)', async () => {
+    await exec("update sched_appointments set start = null where id = 'qa-1'");
+    await exec("delete from sched_appointment_actors where appointment_id = 'qa-1'");
+    const fresh = reopen();
+    const page = await fresh.searchAppointments({ actors: ['Patient/pat-s1', 'Practitioner/dr-2'], startFrom: '2032-01-01T00:00:00Z', count: 50, offset: 0 });
+    assert.equal(page.appointments.map((a) => a.id), ['qa-1', 'qa-3']);
+    assert.is((await second.searchAppointments({ actors: ['Patient/pat-s1'], slotId: 'q-1', count: 50, offset: 0 })).total, 1, 'indexed for every instance');
   });
 
   test('50 concurrent bookings of one slot from one repository: exactly one wins', async () => {

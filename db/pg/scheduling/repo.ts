@@ -5,18 +5,24 @@
  * concurrent bookers (on any instance) wait, and each re-checks `status = 'free'` on the committed
  * row, so exactly one wins. Nothing is read and then written on the strength of that read.
  */
-import { and, asc, eq } from 'drizzle-orm';
+import { and, asc, count, eq, isNull } from 'drizzle-orm';
 import type { PgDb, PgHandle } from '../connection.ts';
-import { schedAppointments, schedSchedules, schedSlots } from './schema.ts';
+import { schedAppointmentActors, schedAppointments, schedSchedules, schedSlots } from './schema.ts';
 import type { Appointment, Schedule, Slot, SlotQuery, SlotStatus } from '../../../server/scheduling/model.ts';
 import { SchedulingError } from '../../../server/scheduling/model.ts';
 import { PLAIN_CODEC, type TextCodec } from '../../codec.ts';
-import { appointmentColumns, openAppointment, slotFilter, slotFromRow, type SchedulingRepository, type VersionedAppointment } from '../../scheduling-repo.ts';
+import type { AppointmentQuery } from '../../../server/scheduling/search.ts';
+import {
+  appointmentActors, appointmentColumns, appointmentFilter, openAppointment, slotFilter, slotFromRow,
+  type AppointmentPage, type SchedulingRepository, type VersionedAppointment,
+} from '../../scheduling-repo.ts';
 
 /** The pool or a transaction on it. */
 type Db = Omit<PgDb, '$client'>;
+const SEARCH = { appointments: schedAppointments, actors: { table: schedAppointmentActors, appointmentId: schedAppointmentActors.appointmentId, actor: schedAppointmentActors.actor } };
 
 export class PgSchedulingRepository implements SchedulingRepository {
+  #indexed: Promise<void> | null = null;
   /** `codec` seals appointments (they name the patient): encryption at rest. */
   constructor(private readonly h: PgHandle, private readonly codec: TextCodec = PLAIN_CODEC) {}
 
@@ -52,6 +58,7 @@ export class PgSchedulingRepository implements SchedulingRepository {
       const s = await take(tx, slotId);
       const a = make(s, await schedule(tx, s.scheduleId));
       await tx.insert(schedAppointments).values({ id: a.id, ...appointmentColumns(this.codec, a, 1) });
+      await indexActors(tx, a);
       return a;
     });
   }
@@ -77,11 +84,41 @@ export class PgSchedulingRepository implements SchedulingRepository {
     return this.#update(this.h.db, next, expectedVersion);
   }
 
+  async searchAppointments(q: AppointmentQuery): Promise<AppointmentPage> {
+    await (this.#indexed ??= this.#indexLegacy().catch((e: unknown) => { this.#indexed = null; throw e; }));
+    const where = appointmentFilter(q, SEARCH);
+    const [c] = await this.h.db.select({ n: count() }).from(schedAppointments).where(where);
+    const total = Number(c?.n ?? 0);
+    if (q.count === 0 || q.offset >= total) return { appointments: [], total };
+    const rows = await this.h.db.select({ id: schedAppointments.id, data: schedAppointments.data }).from(schedAppointments).where(where)
+      .orderBy(asc(schedAppointments.start), asc(schedAppointments.id)).limit(q.count).offset(q.offset);
+    return { appointments: rows.map((r) => openAppointment(this.codec, r.id, r.data)), total };
+  }
+
+  /**
+   * Rows booked before migration 0001 have no start column or participants yet: index them,
+   * once per process. Idempotent, so instances doing it at once agree.
+   */
+  async #indexLegacy(): Promise<void> {
+    const rows = await this.h.db.select({ id: schedAppointments.id, data: schedAppointments.data }).from(schedAppointments).where(isNull(schedAppointments.start));
+    for (const r of rows) {
+      const a = openAppointment(this.codec, r.id, r.data);
+      await this.h.db.transaction(async (tx) => {
+        await indexActors(tx, a);
+        await tx.update(schedAppointments).set({ start: a.start }).where(and(eq(schedAppointments.id, a.id), isNull(schedAppointments.start)));
+      });
+    }
+  }
+
   async #update(db: Db, next: Appointment, expectedVersion: number): Promise<boolean> {
     const res = await db.update(schedAppointments).set(appointmentColumns(this.codec, next, expectedVersion + 1))
       .where(and(eq(schedAppointments.id, next.id), eq(schedAppointments.version, expectedVersion))).returning({ id: schedAppointments.id });
     return res.length === 1;
   }
+}
+
+async function indexActors(db: Db, a: Appointment): Promise<void> {
+  await db.insert(schedAppointmentActors).values(appointmentActors(a).map((actor) => ({ appointmentId: a.id, actor }))).onConflictDoNothing();
 }
 
 /** The conditional update free -> busy; the slot as taken, or why not. */

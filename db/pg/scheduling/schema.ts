@@ -1,5 +1,5 @@
 /** Scheduling tables on Postgres, the twin of db/sqlite/scheduling/schema.ts. Own migrations (`__drizzle_scheduling`). */
-import { bigint, index, integer, pgTable, text } from 'drizzle-orm/pg-core';
+import { bigint, index, integer, pgTable, primaryKey, text } from 'drizzle-orm/pg-core';
 
 /** A bookable calendar (one clinician or service). `data` is the pure-core Schedule as JSON. */
 export const schedSchedules = pgTable('sched_schedules', {
@@ -32,6 +32,18 @@ export const schedAppointments = pgTable(
     version: integer('version').notNull(),
     data: text('data').notNull(),
     updatedAt: bigint('updated_at', { mode: 'number' }).notNull(),
+    /** Appointment.start (UTC seconds), for date search; null only on rows booked before 0001 until the repository indexes them. */
+    start: text('start'),
   },
-  (t) => [index('sched_appointments_slot').on(t.slotId)],
+  (t) => [index('sched_appointments_slot').on(t.slotId), index('sched_appointments_start').on(t.start)],
+);
+
+/** The participants of each appointment as `Type/<id>`, for search (the twin of the SQLite table; ids only). */
+export const schedAppointmentActors = pgTable(
+  'sched_appointment_actors',
+  {
+    appointmentId: text('appointment_id').notNull(),
+    actor: text('actor').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.actor, t.appointmentId] })],
 );

@@ -3,19 +3,25 @@
  * transaction guarded by a conditional update of the slot (`free` -> `busy`), so two bookings of
  * one slot can never both win, and a cancel frees exactly the slot it held.
  */
-import { and, asc, eq } from 'drizzle-orm';
+import { and, asc, count, eq, isNull } from 'drizzle-orm';
 import { drizzle, type BetterSQLite3Database } from 'drizzle-orm/better-sqlite3';
 import type { SqliteHandle } from '../connection.ts';
-import { schedAppointments, schedSchedules, schedSlots } from './schema.ts';
+import { schedAppointmentActors, schedAppointments, schedSchedules, schedSlots } from './schema.ts';
 import type { Appointment, Schedule, Slot, SlotQuery, SlotStatus } from '../../../server/scheduling/model.ts';
 import { SchedulingError } from '../../../server/scheduling/model.ts';
 import { PLAIN_CODEC, type TextCodec } from '../../codec.ts';
-import { appointmentColumns, openAppointment, slotFilter, slotFromRow, type SchedulingRepository, type VersionedAppointment } from '../../scheduling-repo.ts';
+import type { AppointmentQuery } from '../../../server/scheduling/search.ts';
+import {
+  appointmentActors, appointmentColumns, appointmentFilter, openAppointment, slotFilter, slotFromRow,
+  type AppointmentPage, type SchedulingRepository, type VersionedAppointment,
+} from '../../scheduling-repo.ts';
 
-const schema = { schedAppointments, schedSchedules, schedSlots };
+const schema = { schedAppointments, schedAppointmentActors, schedSchedules, schedSlots };
+const SEARCH = { appointments: schedAppointments, actors: { table: schedAppointmentActors, appointmentId: schedAppointmentActors.appointmentId, actor: schedAppointmentActors.actor } };
 
 export class SqliteSchedulingRepository implements SchedulingRepository {
   readonly #db: BetterSQLite3Database<typeof schema>;
+  #indexed = false;
   /** `codec` seals appointments (they name the patient): encryption at rest. */
   constructor(private readonly h: SqliteHandle, private readonly codec: TextCodec = PLAIN_CODEC) {
     this.#db = drizzle(h.raw, { schema });
@@ -61,6 +67,7 @@ export class SqliteSchedulingRepository implements SchedulingRepository {
       const s = this.#take(slotId);
       const a = make(s, this.#schedule(s.scheduleId));
       this.#db.insert(schedAppointments).values({ id: a.id, ...appointmentColumns(this.codec, a, 1) }).run();
+      this.#indexActors(a);
       return a;
     }).immediate();
   }
@@ -84,6 +91,36 @@ export class SqliteSchedulingRepository implements SchedulingRepository {
 
   async update(next: Appointment, expectedVersion: number): Promise<boolean> {
     return this.#update(next, expectedVersion);
+  }
+
+  async searchAppointments(q: AppointmentQuery): Promise<AppointmentPage> {
+    this.#indexLegacy();
+    const where = appointmentFilter(q, SEARCH);
+    const total = this.#db.select({ n: count() }).from(schedAppointments).where(where).get()?.n ?? 0;
+    if (q.count === 0 || q.offset >= total) return { appointments: [], total };
+    const rows = this.#db.select({ id: schedAppointments.id, data: schedAppointments.data }).from(schedAppointments).where(where)
+      .orderBy(asc(schedAppointments.start), asc(schedAppointments.id)).limit(q.count).offset(q.offset).all();
+    return { appointments: rows.map((r) => openAppointment(this.codec, r.id, r.data)), total };
+  }
+
+  #indexActors(a: Appointment): void {
+    this.#db.insert(schedAppointmentActors).values(appointmentActors(a).map((actor) => ({ appointmentId: a.id, actor }))).onConflictDoNothing().run();
+  }
+
+  /** Rows booked before migration 0001 have no start column or participants yet: index them once, in one transaction. */
+  #indexLegacy(): void {
+    if (this.#indexed) return;
+    const legacy = () => this.#db.select({ id: schedAppointments.id, data: schedAppointments.data }).from(schedAppointments).where(isNull(schedAppointments.start)).all();
+    if (legacy().length) {
+      this.h.raw.transaction(() => {
+        for (const r of legacy()) {
+          const a = openAppointment(this.codec, r.id, r.data);
+          this.#db.update(schedAppointments).set({ start: a.start }).where(eq(schedAppointments.id, a.id)).run();
+          this.#indexActors(a);
+        }
+      }).immediate();
+    }
+    this.#indexed = true;
   }
 
   /** The conditional update free -> busy; the slot as taken, or why not. */

@@ -2,7 +2,7 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import type { Resource } from '@medplum/fhirtypes';
-import { capabilityStatement, operationOutcome, searchset, toFhirAppointment, toFhirSchedule, toFhirSlot, telehealthLinkUrl } from '../../../server/scheduling/fhir.ts';
+import { capabilityStatement, ignoredParamsOutcome, operationOutcome, searchset, toFhirAppointment, toFhirSchedule, toFhirSlot, telehealthLinkUrl } from '../../../server/scheduling/fhir.ts';
 import type { Appointment } from '../../../server/scheduling/model.ts';
 import { validateFhir } from '../../../server/fhir/validate.ts';
 
@@ -39,6 +39,13 @@ test('the Appointment carries the telehealth link and service type Telehealth', 
 test('searchset, OperationOutcome and CapabilityStatement validate', () => {
   valid(searchset([toFhirSlot({ id: 'slot-1', scheduleId: 'sch-1', start: appt.start, end: appt.end, status: 'free' }, o)], o, 'https://rounds.example.org/fhir/Slot'));
   valid(searchset([], o, 'https://rounds.example.org/fhir/Slot'));
+  const page = searchset([toFhirAppointment(appt, o)], o, 'https://rounds.example.org/fhir/Appointment?_count=1', {
+    total: 7, nextUrl: 'https://rounds.example.org/fhir/Appointment?_count=1&_offset=1', outcome: ignoredParamsOutcome(['_sort', 'foo'], o.systemBase),
+  });
+  valid(page);
+  assert.is(page.total, 7);
+  assert.equal(page.link?.map((l) => l.relation), ['self', 'next']);
+  assert.equal(page.entry?.map((e) => e.search?.mode), ['match', 'outcome']);
   valid(operationOutcome('conflict', 'ERR_SCHED_SLOT_TAKEN', 'the slot is already booked', o.systemBase));
   const cs = capabilityStatement(o, { name: 'Rounds', version: '0.1.0' }, '2030-12-01T00:00:00Z');
   valid(cs);

@@ -1,6 +1,7 @@
 /**
  * FHIR scheduling end to end: metadata, schedules and free slots, atomic booking, cancel,
- * reschedule, check-in. The same cases run on SQLite (routes.test.ts) and Postgres (routes-pg.test.ts).
+ * reschedule, check-in, appointment search. The same cases run on SQLite (routes.test.ts) and
+ * Postgres (routes-pg.test.ts).
  */
 import { randomBytes } from 'node:crypto';
 import { suite } from 'uvu';
@@ -21,10 +22,10 @@ export function schedulingRoutesContract(factory: BackendFactory): void {
   let patient = '';
   let scheduleId = '';
 
-  async function fhir(method: string, path: string, bearer: string | null, body?: unknown): Promise<{ status: number; json: any; headers: Headers }> {
+  async function fhir(method: string, path: string, bearer: string | null, body?: unknown, extra: Record<string, string> = {}): Promise<{ status: number; json: any; headers: Headers }> {
     const res = await fetch(server.url + path, {
       method,
-      headers: { ...(bearer ? { authorization: `Bearer ${bearer}` } : {}), ...(body !== undefined ? { 'content-type': 'application/fhir+json' } : {}) },
+      headers: { ...(bearer ? { authorization: `Bearer ${bearer}` } : {}), ...(body !== undefined ? { 'content-type': 'application/fhir+json' } : {}), ...extra },
       ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
     });
     const text = await res.text();
@@ -63,6 +64,10 @@ export function schedulingRoutesContract(factory: BackendFactory): void {
     assert.is(r.status, 200);
     assert.is(r.json.resourceType, 'CapabilityStatement');
     assert.equal(r.json.rest[0].resource.map((x: { type: string }) => x.type), ['Schedule', 'Slot', 'Appointment']);
+    const appointment = r.json.rest[0].resource[2];
+    assert.equal(appointment.searchParam.map((p: { name: string; type: string }) => `${p.name}:${p.type}`),
+      ['patient:reference', 'practitioner:reference', 'actor:reference', 'date:date', 'status:token', 'slot:reference'], 'exactly the parameters GET /fhir/Appointment supports');
+    assert.ok(appointment.interaction.some((i: { code: string }) => i.code === 'search-type'));
     assertValid(r.json, 'CapabilityStatement');
   });
 
@@ -189,6 +194,127 @@ export function schedulingRoutesContract(factory: BackendFactory): void {
     assert.is(nurse.json.visitStatus, 'waiting');
     const trail = (await server.audit.list()).filter((e) => e.resource === `appointment appointment/${a1.id}` && e.action.endsWith('/check-in'));
     assert.equal(trail.map((e) => `${e.actor} ${e.outcome}`), ['ops-1 denied', 'pat-1 failed', 'pat-7 allowed']);
+  });
+
+  test('Appointment search: by patient, practitioner/actor, date prefixes, status, slot; paged; a valid searchset', async () => {
+    const wu = await apiToken('dr-wu', 'clinician');
+    const wuSchedule = (await fhir('POST', '/fhir/Schedule', wu, { resourceType: 'Schedule', actor: [{ reference: 'Practitioner/dr-wu' }] })).json.id as string;
+    const wuSlot = async (start: string) => {
+      const end = new Date(Date.parse(start) + 30 * 60_000).toISOString();
+      return (await fhir('POST', '/fhir/Slot', wu, { resourceType: 'Slot', schedule: { reference: `Schedule/${wuSchedule}` }, start, end })).json.id as string;
+    };
+    const book = async (slotId: string, pid: string) => (await fhir('POST', '/fhir/Appointment', dr, booking(slotId, pid))).json.id as string;
+    const a1 = await book(await slot('2032-01-01T09:00:00Z'), 'pat-1');
+    const a2 = await book(await slot('2032-01-01T10:00:00Z'), 'pat-9');
+    const a3 = await book(await wuSlot('2032-01-01T11:00:00Z'), 'pat-1');
+    const a4Slot = await slot('2032-01-02T09:00:00Z');
+    const a4 = await book(a4Slot, 'pat-1');
+    const cancelled = await fhir('GET', `/fhir/Appointment/${a4}`, dr);
+    assert.is((await fhir('PUT', `/fhir/Appointment/${a4}`, dr, { ...cancelled.json, status: 'cancelled' })).status, 200);
+
+    const search = async (qs: string, who = dr) => {
+      const r = await fhir('GET', `/fhir/Appointment?${qs}`, who);
+      assert.is(r.status, 200, `${qs}: ${JSON.stringify(r.json)}`);
+      assert.match(r.headers.get('content-type') ?? '', /application\/fhir\+json/);
+      assert.is(r.json.type, 'searchset');
+      assertValid(r.json, `searchset for ${qs}`);
+      return r.json;
+    };
+    const ids = async (qs: string, who = dr) => (await search(qs, who)).entry.filter((e: any) => e.search.mode === 'match').map((e: any) => e.resource.id);
+
+    const byPatient = await search('patient=Patient/pat-1&date=ge2032-01-01');
+    assert.equal(byPatient.entry.map((e: any) => e.resource.id), [a1, a3, a4], 'by start');
+    assert.is(byPatient.total, 3);
+    assert.equal(byPatient.link, [{ relation: 'self', url: `${server.url}/fhir/Appointment?patient=Patient%2Fpat-1&date=ge2032-01-01` }]);
+    assert.is(byPatient.entry[0].fullUrl, `${server.url}/fhir/Appointment/${a1}`);
+    assert.ok(byPatient.entry.every((e: any) => e.resource.participant.some((p: any) => p.actor.reference === 'Patient/pat-1')));
+    assert.equal(await ids('patient=pat-1&date=ge2032-01-01'), [a1, a3, a4], 'a bare id');
+    assert.equal(await ids('practitioner=dr-wu&date=ge2032-01-01'), [a3]);
+    assert.equal(await ids('actor=Practitioner/dr-chen&date=2032-01-01'), [a1, a2]);
+    assert.equal(await ids('actor=Patient/pat-1&practitioner=Practitioner/dr-chen&date=ge2032-01-01'), [a1, a4], 'parameters AND');
+    // FHIR date prefixes against Appointment.start.
+    assert.equal(await ids('date=2032-01-01'), [a1, a2, a3]);
+    assert.equal(await ids('date=ge2032-01-01&date=lt2032-01-02'), [a1, a2, a3]);
+    assert.equal(await ids('date=gt2032-01-01&date=lt2032-02'), [a4]);
+    assert.equal(await ids('date=le2032-01-01&date=ge2032-01-01T10:00:00Z'), [a2, a3]);
+    assert.equal(await ids('date=lt2032-01-01T10:00:00Z&date=ge2032'), [a1]);
+    assert.equal(await ids('date=eq2032-01-01T10:00:00Z'), [a2]);
+    assert.equal(await ids('date=2032-01-01T05:00:00-05:00'), [a2], 'time zones');
+    assert.equal(await ids('status=cancelled&date=ge2032-01-01'), [a4]);
+    assert.equal(await ids('status=booked,cancelled&patient=pat-1&date=ge2032-01-01'), [a1, a3, a4]);
+    assert.equal(await ids(`slot=Slot/${a4Slot}`), [a4]);
+
+    // Paging: _count with a next link that a client follows as given.
+    const first = await search('date=2032-01-01&_count=2');
+    assert.equal([first.entry.length, first.total], [2, 3]);
+    const next = first.link.find((l: any) => l.relation === 'next').url as string;
+    assert.is(next, `${server.url}/fhir/Appointment?date=2032-01-01&_count=2&_offset=2`);
+    const second = await search(next.slice(next.indexOf('?') + 1));
+    assert.equal(second.entry.map((e: any) => e.resource.id), [a3]);
+    assert.not.ok(second.link.some((l: any) => l.relation === 'next'), 'the last page has no next link');
+    const capped = await search('date=2032-01-01&_count=5000');
+    assert.is(capped.link[0].url, `${server.url}/fhir/Appointment?date=2032-01-01&_count=100`, 'lowered to the maximum');
+    const countOnly = await search('date=2032-01-01&_count=0');
+    assert.equal([countOnly.entry.length, countOnly.total], [0, 3]);
+  });
+
+  test('Appointment search: unsupported parameters ignored and named (lenient) or refused (Prefer: handling=strict); bad values 400', async () => {
+    const lenient = await fhir('GET', '/fhir/Appointment?patient=pat-1&date=2032-01-01&_sort=-date&location=Location/x', dr);
+    assert.is(lenient.status, 200);
+    assertValid(lenient.json, 'searchset with an outcome entry');
+    assert.is(lenient.json.link[0].url, `${server.url}/fhir/Appointment?patient=pat-1&date=2032-01-01`, 'the self link holds only what was used');
+    const outcome = lenient.json.entry.filter((e: any) => e.search.mode === 'outcome');
+    assert.is(outcome.length, 1);
+    assert.is(outcome[0].resource.resourceType, 'OperationOutcome');
+    assert.equal([outcome[0].resource.issue[0].severity, outcome[0].resource.issue[0].code], ['warning', 'not-supported']);
+    assert.match(outcome[0].resource.issue[0].details.text, /_sort, location/);
+    assert.is(lenient.json.total, 2, 'total counts matches only');
+    const asked = await fhir('GET', '/fhir/Appointment?patient=pat-1&_sort=-date', dr, undefined, { prefer: 'handling=lenient' });
+    assert.is(asked.status, 200);
+
+    const strict = await fhir('GET', '/fhir/Appointment?patient=pat-1&_sort=-date', dr, undefined, { prefer: 'handling=strict' });
+    assert.is(strict.status, 400);
+    assert.equal([strict.json.resourceType, strict.json.issue[0].code, strict.json.issue[0].details.coding[0].code], ['OperationOutcome', 'not-supported', 'ERR_SCHED_UNSUPPORTED_PARAM']);
+    assertValid(strict.json, 'strict refusal');
+    assert.is((await fhir('GET', '/fhir/Appointment?patient=pat-1&date=ge2032-01-01', dr, undefined, { prefer: 'handling=strict' })).status, 200, 'supported parameters pass strict handling');
+
+    for (const qs of ['date=ne2032-01-01', 'date=2032-01-01T09:00', 'patient=Practitioner/dr-chen', 'status=free', '_count=-1', 'actor=pat-1']) {
+      const r = await fhir('GET', `/fhir/Appointment?${qs}`, dr);
+      assert.equal([r.status, r.json.issue?.[0]?.details?.coding?.[0]?.code], [400, 'ERR_SCHED_INVALID'], qs);
+    }
+  });
+
+  test('Appointment search: a patient finds only their own; clinical staff anyone\'s; admin and other roles are refused; audited', async () => {
+    const earlier = (await server.audit.list()).length;
+    const mine = await fhir('GET', '/fhir/Appointment?date=ge2032-01-01', patient);
+    assert.is(mine.status, 200);
+    assert.ok(mine.json.total >= 3);
+    assert.ok(mine.json.entry.every((e: any) => e.resource.participant[0].actor.reference === 'Patient/pat-1'), 'only pat-1\'s appointments');
+    const all = await fhir('GET', '/fhir/Appointment', patient);
+    assert.ok(all.json.entry.every((e: any) => e.resource.participant[0].actor.reference === 'Patient/pat-1'), 'without filters too');
+    const other = await fhir('GET', '/fhir/Appointment?patient=Patient/pat-9', patient);
+    assert.equal([other.status, other.json.total, other.json.entry], [200, 0, []], 'another patient\'s: an empty Bundle, nothing disclosed');
+    const otherByActor = await fhir('GET', '/fhir/Appointment?actor=Patient/pat-9&date=2032-01-01', patient);
+    assert.is(otherByActor.json.total, 0);
+    assert.is((await fhir('GET', '/fhir/Appointment?patient=Patient/pat-9', dr)).json.total, 1, 'the appointment exists');
+    for (const [sub, role] of [['nurse-1', 'nurse'], ['scribe-1', 'scribe']]) {
+      const r = await fhir('GET', '/fhir/Appointment?patient=Patient/pat-9', await apiToken(sub!, role!));
+      assert.equal([r.status, r.json.total], [200, 1], role);
+    }
+    for (const [sub, role] of [['ops-1', 'admin'], ['cg-1', 'caregiver'], ['int-1', 'interpreter'], ['bill-1', 'billing'], ['obs-1', 'observer']]) {
+      const r = await fhir('GET', '/fhir/Appointment?patient=Patient/pat-9', await apiToken(sub!, role!));
+      assert.equal([r.status, r.json.resourceType, r.json.issue[0].details.coding[0].code], [403, 'OperationOutcome', 'ERR_FORBIDDEN'], role);
+    }
+    assert.is((await fhir('GET', '/fhir/Appointment', null)).status, 401);
+
+    const trail = (await server.audit.list()).slice(earlier);
+    const searches = trail.filter((e) => e.action === 'GET /fhir/Appointment');
+    assert.ok(searches.some((e) => e.actor === 'pat-1' && e.outcome === 'allowed' && e.resource === 'appointment'), 'the search itself');
+    assert.ok(searches.some((e) => e.actor === 'ops-1' && e.outcome === 'denied'), 'the refusal');
+    const pat9 = (await fhir('GET', '/fhir/Appointment?patient=Patient/pat-9', dr)).json.entry[0].resource.id as string;
+    const disclosed = (await server.audit.list()).slice(earlier).filter((e) => e.resource === `appointment/${pat9}` && e.action === 'search appointment').map((e) => e.actor);
+    assert.equal(disclosed, ['dr-chen', 'nurse-1', 'scribe-1', 'dr-chen'], 'each appointment a search returned, by whom; never to pat-1 or a refused role');
+    assert.not.match(JSON.stringify(trail), /Pat One/, 'no names in the audit log');
   });
 
   test.run();

@@ -74,7 +74,7 @@ test('fail closed: an API path with no RBAC row is refused as not found before a
 test('fail closed under /fhir/ too: unlisted paths and methods are 404, unlisted roles 403, as OperationOutcomes, audited', async () => {
   const dr = await apiToken('dr-chen', 'clinician');
   const outcome = (r: { json: any }) => [r.json?.resourceType, r.json?.issue?.[0]?.details?.coding?.[0]?.code];
-  for (const [method, path] of [['GET', '/fhir/Patient/p-1'], ['DELETE', '/fhir/Appointment/a-1'], ['GET', '/fhir/Appointment'], ['POST', '/fhir/Schedule/s-1']]) {
+  for (const [method, path] of [['GET', '/fhir/Patient/p-1'], ['DELETE', '/fhir/Appointment/a-1'], ['GET', '/fhir/Encounter'], ['POST', '/fhir/Schedule/s-1']]) {
     const r = await call(server.url, method!, path!, dr, method === 'POST' ? {} : undefined);
     assert.equal([r.status, ...outcome(r)], [404, 'OperationOutcome', 'ERR_NOT_FOUND'], `${method} ${path}`);
   }
@@ -90,6 +90,25 @@ test('fail closed under /fhir/ too: unlisted paths and methods are 404, unlisted
   assert.ok(es.some((e) => e.resource === '/fhir/Patient/p-1' && e.actor === 'dr-chen' && e.outcome === 'denied' && e.detail === '404'));
   assert.ok(es.some((e) => e.action === 'GET /fhir/Slot' && e.actor === 'cg-1' && e.outcome === 'denied'));
   assert.ok(es.some((e) => e.action === 'GET /fhir/Appointment/:appointmentId' && e.resource === 'appointment appointment/a-1' && e.actor === 'ops-1' && e.outcome === 'denied'));
+});
+
+test('fail closed under /smart/ too: unlisted paths and methods are 404 and audited as denied; the launch routes still answer', async () => {
+  const dr = await apiToken('dr-chen', 'clinician');
+  const notFound = { error: { code: 'ERR_NOT_FOUND', message: 'not found' } };
+  for (const [method, path, bearer] of [['GET', '/smart/token', null], ['GET', '/smart', null], ['POST', '/smart/launch', null], ['GET', '/smart/launch/extra', dr], ['DELETE', '/smart/callback', dr]] as const) {
+    const r = await call(server.url, method, path, bearer, method === 'GET' ? undefined : {});
+    assert.equal([r.status, r.json], [404, notFound], `${method} ${path}`);
+  }
+  const es = (await entries()).filter((e) => e.resource.startsWith('/smart') && e.outcome === 'denied' && e.detail === '404');
+  assert.equal(es.map((e) => `${e.action} ${e.resource} ${e.actor}`), [
+    'GET /smart/token anonymous', 'GET /smart anonymous', 'POST /smart/launch anonymous', 'GET /smart/launch/extra dr-chen', 'DELETE /smart/callback dr-chen',
+  ]);
+  // The listed routes reach their handlers (SMART is not configured on this server, and says so).
+  for (const path of ['/smart/launch?iss=https%3A%2F%2Fehr.example%2Ffhir&launch=l-1', '/smart/standalone?iss=x', '/smart/callback?code=c&state=s']) {
+    const r = await call(server.url, 'GET', path, null);
+    assert.equal([r.status, r.json?.error?.code], [404, 'ERR_SMART_NOT_CONFIGURED'], path);
+  }
+  assert.ok((await entries()).some((e) => e.action === 'GET /smart/launch' && e.resource === 'smart/launch' && e.actor === 'anonymous'), 'launches are still audited');
 });
 
 test('sync: opened, write refused, closed, and refused upgrades are audited; no note text in the log', async () => {

@@ -120,6 +120,9 @@ const EXPECTED_API: Record<string, Want[] | Want> = {
   'GET /fhir/Slot': [A, A, A, A, D, D, D, D, A],
   'GET /fhir/Slot/:slotId': [A, A, A, A, D, D, D, D, A],
   'POST /fhir/Appointment': [A, A, A, H, D, D, D, D, D],
+  // Search: staff anyone's; a patient is served too, their own appointments only (the handler
+  // adds their id to the query; tests/server/scheduling/routes.contract.ts).
+  'GET /fhir/Appointment': [A, A, A, A, D, D, D, D, D],
   'GET /fhir/Appointment/:appointmentId': [A, A, A, H, D, D, D, D, D],
   'PUT /fhir/Appointment/:appointmentId': [A, A, A, H, D, D, D, D, D],
 };

@@ -1,6 +1,6 @@
 /**
- * The RBAC route table covers the running app exactly: every route registered under /api/ and
- * /fhir/ (the roots the guard fails closed on) has one row, every row is a registered route (no
+ * The RBAC route table covers the running app exactly: every route registered under /api/,
+ * /fhir/ and /smart/ (the roots the guard fails closed on) has one row, every row is a registered route (no
  * stale rows), and each route's own paths find its own row (no row shadows another). The server runs with single sign-on configured so that its
  * routes are registered too; LiveKit, EHR and scheduling routes are registered unconditionally.
  */
@@ -25,14 +25,15 @@ test.after(async () => { await server.stop(); removeDir(dir); });
 
 const key = (r: { method: string; pattern: string }) => `${r.method} ${r.pattern}`;
 /** The roots under the table: the guard refuses a path there that has no row. */
-const isApi = (pattern: string) => ['api', 'fhir'].includes(pattern.split('/').find(Boolean) ?? '');
+const isApi = (pattern: string) => ['api', 'fhir', 'smart'].includes(pattern.split('/').find(Boolean) ?? '');
 const count = (list: string[], k: string) => list.filter((x) => x === k).length;
 
-test('every registered /api/ and /fhir/ route has exactly one row', () => {
+test('every registered /api/, /fhir/ and /smart/ route has exactly one row', () => {
   const rows = ROUTES.map(key);
   const api = server.routes().filter((r) => isApi(r.pattern)).map(key);
   assert.ok(api.length > 40, `the app registers its API routes (${api.length})`);
   assert.ok(api.filter((k) => k.includes(' /fhir/')).length >= 10, 'FHIR scheduling routes included');
+  assert.equal(api.filter((k) => k.includes(' /smart/')).sort(), ['GET /smart/callback', 'GET /smart/launch', 'GET /smart/standalone'], 'SMART launch routes included');
   assert.equal(api.filter((k) => count(rows, k) !== 1), []);
 });
 
