@@ -11,7 +11,7 @@ import { timingSafeEqual } from 'node:crypto';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { PipelineMetrics } from './sync/commit-pipeline.ts';
 import type { Router } from './http/router.ts';
-import { errorJson, type HttpResponse } from './http/types.ts';
+import { bearerToken, errorJson, type HttpResponse } from './http/types.ts';
 
 /** Seconds; fine at the low end, where a keystroke's server time should be. */
 const LATENCY_BUCKETS = [0.0005, 0.001, 0.002, 0.003, 0.005, 0.0075, 0.01, 0.015, 0.02, 0.03, 0.05, 0.1, 0.25, 0.5, 1, 2.5];
@@ -65,11 +65,6 @@ export function createMetrics(): ServerMetrics {
   };
 }
 
-const bearer = (header: string | undefined): string | null => {
-  const m = /^Bearer (\S+)$/.exec(header ?? '');
-  return m ? m[1]! : null;
-};
-
 function sameSecret(given: string, expected: string): boolean {
   const a = Buffer.from(given);
   const b = Buffer.from(expected);
@@ -80,7 +75,7 @@ function sameSecret(given: string, expected: string): boolean {
 export function registerMetrics(router: Router, metrics: ServerMetrics, token: string | undefined): void {
   if (!token) return;
   router.on('GET', '/metrics', async (req): Promise<HttpResponse> => {
-    const given = bearer(req.headers.authorization);
+    const given = bearerToken(req);
     if (given === null || !sameSecret(given, token)) {
       return { ...errorJson(401, 'ERR_METRICS_UNAUTHORIZED', 'a metrics bearer token is required'), headers: { 'content-type': 'application/json; charset=utf-8', 'www-authenticate': 'Bearer' } };
     }

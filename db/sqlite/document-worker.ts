@@ -131,7 +131,8 @@ const snapshot = db.transaction((doc: string, data: Uint8Array, through: number 
 function oldest(): { doc: string; behind: number } | null {
   const o = oldestHead.get() as { doc: string; firstId: number } | undefined;
   if (!o) return null;
-  return { doc: o.doc, behind: (bounds().high ?? o.firstId) - o.firstId + 1 };
+  const high = (highestId.get() as { id: number | null }).id;
+  return { doc: o.doc, behind: (high ?? o.firstId) - o.firstId + 1 };
 }
 
 function handle(r: WorkerRequest): unknown {

@@ -16,6 +16,11 @@ export interface HttpResponse {
 
 export type HttpHandler = (req: HttpRequest) => Promise<HttpResponse>;
 
+/** The token of an `Authorization: Bearer <token>` header (scheme case-insensitive), or null. */
+export function bearerToken(req: HttpRequest): string | null {
+  return /^Bearer\s+(\S+)$/i.exec(req.headers['authorization'] ?? '')?.[1] ?? null;
+}
+
 export function json(status: number, value: unknown, headers: Record<string, string> = {}): HttpResponse {
   return { status, headers: { 'content-type': 'application/json; charset=utf-8', ...headers }, body: JSON.stringify(value) };
 }

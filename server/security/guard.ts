@@ -17,7 +17,7 @@
  * written as FHIR OperationOutcomes (`answers`), everything else as the API's JSON errors.
  */
 import type { HttpHandler, HttpRequest, HttpResponse } from '../http/types.ts';
-import { errorJson } from '../http/types.ts';
+import { bearerToken, errorJson } from '../http/types.ts';
 import type { Answer } from '../http/boundary.ts';
 import { authenticate } from '../api/auth.ts';
 import { verifyToken } from '../auth/tokens.ts';
@@ -124,7 +124,7 @@ export function guardHttp(inner: HttpHandler, o: GuardOptions): HttpHandler {
 
   /** Who a bearer token says the caller is (verified, no database), else anonymous. */
   async function bearerCaller(req: HttpRequest): Promise<{ sub: string; role: string }> {
-    const t = await verifyToken(o.secret, /^Bearer\s+(\S+)$/i.exec(req.headers['authorization'] ?? '')?.[1] ?? null).catch(() => null);
+    const t = await verifyToken(o.secret, bearerToken(req)).catch(() => null);
     return { sub: t?.sub ?? 'anonymous', role: t?.role ?? 'none' };
   }
 
