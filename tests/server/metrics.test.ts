@@ -6,7 +6,8 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import type { RunningServer } from '../../server/app.ts';
-import { endAll, provider, removeDir, startTestServer, synced, tempDir, token, waitFor } from '../helpers/server.ts';
+import * as Y from 'yjs';
+import { endAll, provider, removeDir, startTestServer, synced, tempDir, token } from '../helpers/server.ts';
 
 const METRICS_TOKEN = 'metrics-token-for-tests-0123456789';
 const DOC = 'test/metrics/patient-jane-doe';
@@ -21,6 +22,21 @@ function sample(text: string, name: string): number {
   const line = text.split('\n').find((l) => l.startsWith(`${name} `));
   assert.ok(line, `${name} is in the scrape`);
   return Number(line.slice(name.length + 1));
+}
+
+/** Resolves when `doc`'s text reads `want` (each broadcast update fires the doc's 'update' event); fails after 10 s. */
+function textBecomes(doc: Y.Doc, want: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => { doc.off('update', check); reject(new Error(`text is ${JSON.stringify(doc.getText('t').toString())}, not ${JSON.stringify(want)}, after 10 s`)); }, 10_000);
+    function check() {
+      if (doc.getText('t').toString() !== want) return;
+      clearTimeout(timer);
+      doc.off('update', check);
+      resolve();
+    }
+    doc.on('update', check);
+    check();
+  });
 }
 
 test.before.each(() => {
@@ -63,8 +79,9 @@ test('counts every committed update and batch, live documents and connections; n
   try {
     await Promise.all([synced(a), synced(b)]);
     const typed = 'hello';
+    const seen = textBecomes(b.doc, typed);
     for (const ch of typed) a.doc.getText('t').insert(a.doc.getText('t').length, ch);
-    await waitFor(() => b.doc.getText('t').toString() === typed, 'the other client to see the text');
+    await seen;
 
     const res = await scrape(ctx.server, auth);
     assert.is(res.status, 200);
