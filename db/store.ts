@@ -27,6 +27,12 @@ export interface CompactResult {
 
 export interface DocumentStore {
   readonly kind: 'memory' | 'sqlite' | 'postgres';
+  /**
+   * How many `append` calls a caller may have in flight at once. Calls made before an earlier
+   * one settled commit, and settle, in call order (a later call may commit even though an earlier
+   * one failed). Absent: one at a time.
+   */
+  readonly appendDepth?: number;
   load(doc: string): Promise<StoredDocument>;
   /** Commits every entry or none (one transaction). Resolves only once durable. */
   append(entries: readonly AppendEntry[]): Promise<void>;

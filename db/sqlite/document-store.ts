@@ -31,6 +31,8 @@ export class StoreWorkerError extends Error {
 
 export class SqliteDocumentStore implements DocumentStore {
   readonly kind = 'sqlite' as const;
+  /** The I/O thread handles requests in arrival order and commits queued appends together. */
+  readonly appendDepth = 8;
   readonly #codec: BytesCodec;
   readonly #init: WorkerInit;
   #worker: Worker | null = null;
@@ -39,6 +41,7 @@ export class SqliteDocumentStore implements DocumentStore {
   #nextId = 1;
   readonly #pending = new Map<number, { resolve(v: unknown): void; reject(e: Error): void }>();
   #closed = false;
+  #transactions = 0;
 
   /** `handle` must be open on a file (its migrations have run); the store opens its own connection to it. */
   constructor(handle: SqliteHandle, codec: BytesCodec = PLAIN_CODEC) {
@@ -121,7 +124,13 @@ export class SqliteDocumentStore implements DocumentStore {
 
   async append(entries: readonly AppendEntry[]): Promise<void> {
     if (entries.length === 0) return;
-    await this.#call({ op: 'append', docs: entries.map((e) => e.doc), data: entries.map((e) => this.#codec.seal(`doc:${e.doc}`, e.update)) });
+    const r = await this.#call<{ joined: number }>({ op: 'append', docs: entries.map((e) => e.doc), data: entries.map((e) => this.#codec.seal(`doc:${e.doc}`, e.update)) });
+    if (r.joined === 0) this.#transactions++;
+  }
+
+  /** Transactions that committed appends (appends handed over together share one). */
+  get appendTransactions(): number {
+    return this.#transactions;
   }
 
   async compact(doc: string): Promise<CompactResult> {

@@ -13,7 +13,7 @@
  * connection to the file has automatic checkpoints turned off.
  */
 import Database from 'better-sqlite3';
-import { parentPort, workerData } from 'node:worker_threads';
+import { parentPort, receiveMessageOnPort, workerData } from 'node:worker_threads';
 
 export interface WorkerInit { file: string; synchronous: 'FULL' | 'NORMAL'; role: 'store' | 'checkpoint'; checkpointEveryMs: number }
 
@@ -74,14 +74,19 @@ const bounds = () => ({
   high: (highestId.get() as { id: number | null }).id,
 });
 
-const append = db.transaction((docs: string[], data: Uint8Array[]) => {
+type Append = Extract<WorkerRequest, { op: 'append' }>;
+
+/** Several appends, in order, as one transaction (one WAL sync): all commit or none. */
+const appendAll = db.transaction((batches: readonly Append[]) => {
   const now = Date.now();
   const span = new Map<string, [number, number]>();
-  for (let i = 0; i < docs.length; i++) {
-    const id = Number(insert.run(docs[i], data[i], now).lastInsertRowid);
-    const s = span.get(docs[i]!);
-    if (s) s[1] = id;
-    else span.set(docs[i]!, [id, id]);
+  for (const { docs, data } of batches) {
+    for (let i = 0; i < docs.length; i++) {
+      const id = Number(insert.run(docs[i], data[i], now).lastInsertRowid);
+      const s = span.get(docs[i]!);
+      if (s) s[1] = id;
+      else span.set(docs[i]!, [id, id]);
+    }
   }
   for (const [doc, [first, last]] of span) extendHead.run(doc, first, last);
 });
@@ -135,9 +140,8 @@ function oldest(): { doc: string; behind: number } | null {
   return { doc: o.doc, behind: (high ?? o.firstId) - o.firstId + 1 };
 }
 
-function handle(r: WorkerRequest): unknown {
+function handle(r: Exclude<WorkerRequest, Append>): unknown {
   switch (r.op) {
-    case 'append': return append.immediate(r.docs, r.data);
     case 'read': return read(r.doc);
     case 'logLength': return logLength(r.doc);
     case 'snapshot': return snapshot.immediate(r.doc, r.data, r.throughId);
@@ -146,14 +150,48 @@ function handle(r: WorkerRequest): unknown {
   }
 }
 
-parentPort!.on('message', (r: WorkerRequest) => {
-  let reply: WorkerReply;
+const port = parentPort!;
+
+function reply(id: number, run: () => unknown): void {
+  let r: WorkerReply;
   try {
-    reply = { id: r.id, ok: true, value: handle(r) };
+    r = { id, ok: true, value: run() };
   } catch (e) {
     const err = e as Error & { code?: string };
-    reply = { id: r.id, ok: false, error: { name: err.name, message: err.message, ...(err.code ? { code: err.code } : {}) } };
+    r = { id, ok: false, error: { name: err.name, message: err.message, ...(err.code ? { code: err.code } : {}) } };
   }
-  parentPort!.postMessage(reply);
-  if (r.op === 'close') parentPort!.close();
+  port.postMessage(r);
+}
+
+/**
+ * Group commit across requests: the main thread hands over a batch without waiting for the one
+ * before it (DocumentStore.appendDepth), so appends that queued up while a commit ran are taken
+ * off the port together and committed as one transaction. Each gets its own reply, in order. A
+ * request of another kind ends the group and runs after it, so arrival order still holds.
+ */
+port.on('message', (first: WorkerRequest) => {
+  let next: WorkerRequest | undefined = first;
+  while (next) {
+    if (next.op !== 'append') {
+      const r = next;
+      reply(r.id, () => handle(r));
+      if (r.op === 'close') port.close();
+      return;
+    }
+    const group: Append[] = [next];
+    next = undefined;
+    for (let m = receiveMessageOnPort(port); m; m = receiveMessageOnPort(port)) {
+      const r = m.message as WorkerRequest;
+      if (r.op !== 'append') { next = r; break; }
+      group.push(r);
+    }
+    let failed: unknown = null;
+    try {
+      appendAll.immediate(group);
+    } catch (e) {
+      failed = e;
+    }
+    // `joined`: how many appends before this one share its transaction (0: the transaction's first).
+    group.forEach((g, joined) => reply(g.id, () => { if (failed) throw failed; return { joined }; }));
+  }
 });

@@ -2,8 +2,10 @@
  * The commit pipeline: durable before visible.
  *
  * Updates already applied to a document in memory are queued here. The queue is handed to the
- * store as one batch per event-loop turn (group commit), one batch at a time; whatever arrives
- * while a batch commits forms the next one. Only once a batch is durable are its updates
+ * store as one batch per event-loop turn (group commit). A store that commits in call order
+ * (`appendDepth` > 1, SQLite) takes the next batch while one commits, and joins the batches that
+ * queued up into one transaction; otherwise whatever arrives while a batch commits forms the next
+ * one. Batches settle in hand-over order. Only once a batch is durable are its updates
  * broadcast (one encode per update, published to the document's topic) and the sync answers
  * held for them sent. If the store refuses a batch, every document in it is discarded from memory
  * (its clients are closed with STORE_UNAVAILABLE and resend their edits on reconnect): nothing
@@ -13,7 +15,7 @@ import type { Logger } from 'pino';
 import type { DocumentStore } from '../../db/store.ts';
 import type { Bus } from '../cluster/bus.ts';
 import { CloseCode, type CloseCodeValue } from './close-codes.ts';
-import type { Compactor } from './compaction.ts';
+import type { Captured, Compactor } from './compaction.ts';
 import type { Connection } from './connection.ts';
 import type { LiveDoc } from './live-doc.ts';
 import { encodeSyncUpdate } from './protocol.ts';
@@ -42,35 +44,38 @@ interface Pending { live: LiveDoc; conn: Connection | null; update: Uint8Array; 
 
 export class CommitPipeline {
   #queue: Pending[] = [];
-  #flushing: Promise<void> | null = null;
   #flushScheduled = false;
+  /** Batches handed to the store and not yet settled; their results are handled in this order. */
+  #inFlight = 0;
+  #tail: Promise<void> = Promise.resolve();
+  /** A batch in flight carries captured states (see #flush). */
+  #barrier = false;
+  /** Updates ever queued, and ever settled (committed or failed); settling goes in queue order. */
+  #queued = 0;
+  #settled = 0;
+  #waiters: { upTo: number; resolve(): void }[] = [];
+  readonly #depth: number;
 
-  constructor(private readonly d: PipelineDeps) {}
+  constructor(private readonly d: PipelineDeps) {
+    this.#depth = Math.max(1, d.store.appendDepth ?? 1);
+  }
 
   /** Queues an update already applied to `live.ydoc`; it is broadcast once committed. */
   enqueue(live: LiveDoc, conn: Connection | null, update: Uint8Array): void {
     this.#queue.push({ live, conn, update, seq: ++live.appliedSeq, at: performance.now() });
+    this.#queued++;
     this.#schedule();
   }
 
-  /** Waits until every queued update is committed (or its batch failed). */
-  async idle(): Promise<void> {
-    while (this.#flushing || this.#queue.length > 0) {
-      if (this.#flushing) await this.#flushing;
-      else await this.#flush();
-    }
-  }
-
-  #flush(): Promise<void> {
-    if (this.#flushing) return this.#flushing.then(() => this.#flush());
-    if (this.#queue.length === 0) return Promise.resolve();
-    const batch = this.#queue;
-    this.#queue = [];
-    this.#flushing = this.#commit(batch).finally(() => {
-      this.#flushing = null;
-      if (this.#queue.length > 0) this.#schedule();
-    });
-    return this.#flushing;
+  /**
+   * Resolves once every update queued before this call is committed (or its batch failed).
+   * Updates queued later do not hold it up, so it ends under constant load too.
+   */
+  idle(): Promise<void> {
+    if (this.#settled >= this.#queued) return Promise.resolve();
+    const upTo = this.#queued;
+    if (!this.#flushScheduled) this.#flush();
+    return new Promise((resolve) => this.#waiters.push({ upTo, resolve }));
   }
 
   /** One flush per event-loop turn, after the turn's messages were read. */
@@ -79,23 +84,55 @@ export class CommitPipeline {
     this.#flushScheduled = true;
     setImmediate(() => {
       this.#flushScheduled = false;
-      void this.#flush();
+      this.#flush();
     });
   }
 
-  async #commit(batch: Pending[]): Promise<void> {
-    const { store, compactor } = this.d;
-    const captured = compactor.capture(batch);
+  /**
+   * Hands the queue to the store as one batch, unless the store already holds as many batches as
+   * it takes (`appendDepth`), or a batch in flight carries captured states: a snapshot from memory
+   * must be requested before any later batch is handed over (Compactor.committed), so such a batch
+   * is committed alone. Results are handled strictly in hand-over order.
+   */
+  #flush(): void {
+    if (this.#queue.length === 0 || this.#barrier || this.#inFlight >= this.#depth) return;
+    const batch = this.#queue;
+    this.#queue = [];
+    const captured = this.d.compactor.capture(batch);
+    if (captured.length > 0) this.#barrier = true;
+    this.#inFlight++;
     const started = performance.now();
-    try {
-      await store.append(batch.map((p) => ({ doc: p.live.name, update: p.update })));
-    } catch (e) {
-      this.d.metrics?.failed();
-      compactor.failed(captured);
-      this.d.logger.error({ err: (e as Error).name, entries: batch.length }, 'store append failed; dropping affected documents');
-      for (const live of new Set(batch.map((p) => p.live))) this.d.discard(live, CloseCode.STORE_UNAVAILABLE);
-      return;
-    }
+    const appended = this.d.store.append(batch.map((p) => ({ doc: p.live.name, update: p.update })));
+    appended.catch(() => {}); // handled below, in order; this only marks it as handled
+    this.#tail = this.#tail
+      .then(() => appended)
+      .then(() => this.#committed(batch, captured, started), (e: unknown) => this.#failed(batch, captured, e))
+      .catch((e: unknown) => this.d.logger.error({ err: (e as Error).name }, 'handling a committed batch failed'))
+      .finally(() => {
+        this.#inFlight--;
+        if (captured.length > 0) this.#barrier = false;
+        this.#settled += batch.length;
+        this.#wake();
+        if (this.#queue.length > 0) this.#flush();
+      });
+  }
+
+  #wake(): void {
+    if (this.#waiters.length === 0) return;
+    const due = this.#waiters.filter((w) => w.upTo <= this.#settled);
+    if (due.length === 0) return;
+    this.#waiters = this.#waiters.filter((w) => w.upTo > this.#settled);
+    for (const w of due) w.resolve();
+  }
+
+  #failed(batch: Pending[], captured: Captured[], e: unknown): void {
+    this.d.metrics?.failed();
+    this.d.compactor.failed(captured);
+    this.d.logger.error({ err: (e as Error).name, entries: batch.length }, 'store append failed; dropping affected documents');
+    for (const live of new Set(batch.map((p) => p.live))) this.d.discard(live, CloseCode.STORE_UNAVAILABLE);
+  }
+
+  #committed(batch: Pending[], captured: Captured[], started: number): void {
     const touched = new Set<LiveDoc>();
     for (const p of batch) {
       if (p.live.state === 'gone') continue;
@@ -108,7 +145,7 @@ export class CommitPipeline {
       else this.d.broadcaster.publish(p.live.topic, msg);
       this.d.bus?.publish(p.live.name, 'update', p.update);
     }
-    compactor.committed(captured, touched);
+    this.d.compactor.committed(captured, touched);
     const m = this.d.metrics;
     if (m) {
       const now = performance.now();
