@@ -10,7 +10,7 @@ import type {
   Schedule as FhirSchedule, Slot as FhirSlot,
 } from '@medplum/fhirtypes';
 import type { Appointment, Schedule, Slot } from './model.ts';
-import { APPOINTMENT_SEARCH_PARAMS } from './search.ts';
+import { APPOINTMENT_SEARCH_PARAMS, SCHEDULE_SEARCH_PARAMS, SLOT_SEARCH_PARAMS } from './search.ts';
 
 export interface SchedulingFhirOptions {
   systemBase: string;
@@ -143,21 +143,21 @@ export function capabilityStatement(o: SchedulingFhirOptions, software: { name: 
     rest: [{
       mode: 'server',
       security: { cors: false, description: 'Bearer tokens issued by Rounds (Authorization: Bearer ...)' },
+      // Each resource lists exactly the search parameters search.ts parses (besides _count/_offset).
       resource: [
         {
           type: 'Schedule',
           interaction: [{ code: 'read' }, { code: 'search-type' }, { code: 'create' }],
-          searchParam: [search('actor', 'reference'), search('active', 'token')],
+          searchParam: SCHEDULE_SEARCH_PARAMS.map((p) => search(p.name, p.type)),
         },
         {
           type: 'Slot',
           interaction: [{ code: 'read' }, { code: 'search-type' }, { code: 'create' }],
-          searchParam: [search('schedule', 'reference'), search('start', 'date'), search('status', 'token')],
+          searchParam: SLOT_SEARCH_PARAMS.map((p) => search(p.name, p.type)),
         },
         {
           type: 'Appointment',
           interaction: [{ code: 'read' }, { code: 'create' }, { code: 'update' }, { code: 'search-type' }],
-          // Exactly what search.ts parses (besides the _count/_offset result parameters).
           searchParam: APPOINTMENT_SEARCH_PARAMS.map((p) => search(p.name, p.type)),
         },
       ],

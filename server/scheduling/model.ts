@@ -165,26 +165,3 @@ export function newAppointment(req: BookingRequest, slot: Slot, schedule: Schedu
 /** Slot search: by schedule, by start date range (FHIR `ge`/`gt`/`le`/`lt` prefixes or a plain date), by status. */
 export interface SlotQuery { scheduleId?: string; startFrom?: string; startBefore?: string; status?: SlotStatus }
 
-export function parseSlotQuery(q: URLSearchParams): SlotQuery {
-  const out: SlotQuery = {};
-  const schedule = q.get('schedule');
-  if (schedule) out.scheduleId = refId(schedule.includes('/') ? schedule : `Schedule/${schedule}`, 'Schedule') ?? fail('schedule must be Schedule/<id>');
-  const status = q.get('status');
-  if (status) {
-    if (status !== 'free' && status !== 'busy') fail('status must be free or busy');
-    out.status = status;
-  }
-  for (const v of q.getAll('start')) {
-    const m = /^(eq|ge|gt|le|lt)?(\d{4}-\d{2}-\d{2})(T.*)?$/.exec(v);
-    if (!m) fail('start must be a date or dateTime with an optional ge/gt/le/lt/eq prefix');
-    const at = m[3] ? instant(`${m[2]}${m[3]}`, 'start') : `${m[2]}T00:00:00Z`;
-    const dayEnd = m[3] ? at : isoSeconds(Date.parse(at) + 86_400_000);
-    const prefix = m[1] ?? 'eq';
-    if (prefix === 'ge') out.startFrom = at;
-    else if (prefix === 'gt') out.startFrom = m[3] ? isoSeconds(Date.parse(at) + 1000) : dayEnd;
-    else if (prefix === 'lt') out.startBefore = at;
-    else if (prefix === 'le') out.startBefore = m[3] ? isoSeconds(Date.parse(at) + 1000) : dayEnd;
-    else { out.startFrom = at; out.startBefore = dayEnd; }
-  }
-  return out;
-}

@@ -21,14 +21,14 @@ import { errorBoundary, type Answer } from '../http/boundary.ts';
 import { DomainFailure, type VisitService } from '../services/visits.ts';
 import type { SchedulingRepository } from '../../db/scheduling-repo.ts';
 import {
-  SchedulingError, assertChangeAllowed, newAppointment, parseBooking, parseChange, parseSchedule, parseSlot, parseSlotQuery,
+  SchedulingError, assertChangeAllowed, newAppointment, parseBooking, parseChange, parseSchedule, parseSlot,
   type Appointment,
 } from './model.ts';
 import {
   capabilityStatement, ignoredParamsOutcome, operationOutcome, searchset, toFhirAppointment, toFhirSchedule, toFhirSlot,
   type OutcomeIssueCode, type SchedulingFhirOptions,
 } from './fhir.ts';
-import { parseAppointmentSearch, preferStrict, searchQueryString } from './search.ts';
+import { parseAppointmentSearch, parseScheduleSearch, parseSlotSearch, preferStrict, searchQueryString, type Search } from './search.ts';
 import { checkInVisitBody } from './check-in.ts';
 import type { PhiAudit } from '../ehr/service.ts';
 
@@ -104,6 +104,13 @@ export function registerScheduling(router: Router, d: SchedulingDeps): void {
     return found;
   };
 
+  /** A search's self link: the parameters it used (ignored ones left out, as FHIR asks). */
+  const selfUrl = (type: string, s: Search<unknown>) => {
+    const q = new URLSearchParams(s.used).toString();
+    return `${o.publicUrl}/fhir/${type}${q ? `?${q}` : ''}`;
+  };
+  const outcomeOf = (s: Search<unknown>) => (s.ignored.length ? { outcome: ignoredParamsOutcome(s.ignored, d.systemBase) } : {});
+
   router
     .on('GET', '/fhir/metadata', wrap(async () => fhir(200, capabilityStatement(o, { name: 'Rounds', version: '0.1.0' }, now().toISOString()))))
     .on('POST', '/fhir/Schedule', wrap(async (req) => {
@@ -115,9 +122,11 @@ export function registerScheduling(router: Router, d: SchedulingDeps): void {
     }))
     .on('GET', '/fhir/Schedule', wrap(async (req) => {
       await caller(req);
-      const actor = req.query.get('actor');
-      const list = (await d.repo.listSchedules()).filter((s) => !actor || s.actors.some((a) => `${a.kind}/${a.id}` === actor));
-      return fhir(200, searchset(list.map((s) => toFhirSchedule(s, o)), o, `${o.publicUrl}/fhir/Schedule`));
+      const s = parseScheduleSearch(req.query, preferStrict(req.headers['prefer']));
+      const { actor, active } = s.query;
+      const list = (await d.repo.listSchedules()).filter((x) =>
+        (actor === undefined || x.actors.some((a) => `${a.kind}/${a.id}` === actor)) && (active === undefined || x.active === active));
+      return fhir(200, searchset(list.map((x) => toFhirSchedule(x, o)), o, selfUrl('Schedule', s), outcomeOf(s)));
     }))
     .on('GET', '/fhir/Schedule/:scheduleId', wrap(async (req, p) => {
       await caller(req);
@@ -135,8 +144,9 @@ export function registerScheduling(router: Router, d: SchedulingDeps): void {
     }))
     .on('GET', '/fhir/Slot', wrap(async (req) => {
       await caller(req);
-      const slots = await d.repo.searchSlots(parseSlotQuery(req.query));
-      return fhir(200, searchset(slots.map((s) => toFhirSlot(s, o)), o, `${o.publicUrl}/fhir/Slot?${req.query}`));
+      const s = parseSlotSearch(req.query, preferStrict(req.headers['prefer']));
+      const slots = await d.repo.searchSlots(s.query);
+      return fhir(200, searchset(slots.map((x) => toFhirSlot(x, o)), o, selfUrl('Slot', s), outcomeOf(s)));
     }))
     .on('GET', '/fhir/Slot/:slotId', wrap(async (req, p) => {
       await caller(req);

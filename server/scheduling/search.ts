@@ -1,6 +1,10 @@
 /**
- * FHIR R4 Appointment search (`GET /fhir/Appointment`): parsing the query into a store query,
- * FHIR date ranges, and the `Prefer: handling=` rule. Pure: no I/O, no clock.
+ * FHIR R4 searches (`GET /fhir/Appointment`, `/fhir/Slot`, `/fhir/Schedule`): parsing the query
+ * into a store query, FHIR date ranges, and the `Prefer: handling=` rule. Pure: no I/O, no clock.
+ *
+ * Slot: `schedule` (`Schedule/<id>` or `<id>`, once), `status` (`free` or `busy`), `start` (a
+ * date as Appointment's `date` below; repeated values AND). Schedule: `actor` (`Type/<id>`, once),
+ * `active` (`true` or `false`). Other parameters follow the lenient/strict rule below.
  *
  * Supported parameters (exactly those the CapabilityStatement lists, plus `_count`/`_offset`):
  * - `patient`: `Patient/<id>` or `<id>`; `practitioner`: `Practitioner/<id>` or `<id>`;
@@ -22,7 +26,7 @@
  * OperationOutcome entry (search mode `outcome`). A bad value of a supported parameter is always
  * 400 `ERR_SCHED_INVALID`. An empty value counts as absent.
  */
-import { SchedulingError, isoSeconds } from './model.ts';
+import { SchedulingError, isoSeconds, type SlotQuery } from './model.ts';
 import { ID_PATTERN } from '../visits/model.ts';
 
 /** What the store searches: every filter ANDs. Instants are UTC seconds (`isoSeconds`), compared as strings. */
@@ -102,7 +106,7 @@ export function dateRange(value: string): { prefix: string; from: string; before
   return { prefix, from: isoSeconds(start), before: isoSeconds(next.getTime()) };
 }
 
-function applyDate(q: AppointmentQuery, value: string): void {
+function applyDate(q: { startFrom?: string; startBefore?: string }, value: string): void {
   const { prefix, from, before } = dateRange(value);
   const later = (a: string | undefined, b: string) => (a === undefined || b > a ? b : a);
   const earlier = (a: string | undefined, b: string) => (a === undefined || b < a ? b : a);
@@ -153,16 +157,79 @@ export function parseAppointmentSearch(params: URLSearchParams, strict: boolean)
       }
       case '_count': query.count = Math.min(MAX_COUNT, nonNegativeInt(name, value, Infinity)); counted = true; continue;
       case '_offset': query.offset = nonNegativeInt(name, value, MAX_OFFSET); continue;
-      default: {
-        const shown = name.slice(0, 64);
-        if (strict) throw new SchedulingError('ERR_SCHED_UNSUPPORTED_PARAM', `search parameter ${shown} is not supported (Prefer: handling=strict)`);
-        if (!ignored.includes(shown) && ignored.length < 20) ignored.push(shown);
-        continue;
-      }
+      default: unsupported(name, strict, ignored); continue;
     }
     used.push([name, value]);
   }
   if (counted) used.push(['_count', String(query.count)]);
+  return { query, used, ignored };
+}
+
+/** A parameter a search does not support: refused when `strict`, else named in `ignored`. */
+function unsupported(name: string, strict: boolean, ignored: string[]): void {
+  const shown = name.slice(0, 64);
+  if (strict) throw new SchedulingError('ERR_SCHED_UNSUPPORTED_PARAM', `search parameter ${shown} is not supported (Prefer: handling=strict)`);
+  if (!ignored.includes(shown) && ignored.length < 20) ignored.push(shown);
+}
+
+/** A Slot or Schedule search: the store query, the parameters used (for the self link), what was ignored. */
+export interface Search<Q> { query: Q; used: [string, string][]; ignored: string[] }
+
+export const SLOT_SEARCH_PARAMS: readonly { name: string; type: 'reference' | 'date' | 'token' }[] = [
+  { name: 'schedule', type: 'reference' }, { name: 'start', type: 'date' }, { name: 'status', type: 'token' },
+];
+
+export function parseSlotSearch(params: URLSearchParams, strict: boolean): Search<SlotQuery> {
+  const query: SlotQuery = {};
+  const used: [string, string][] = [];
+  const ignored: string[] = [];
+  for (const [name, raw] of params) {
+    const value = raw.trim();
+    if (value === '') continue;
+    switch (name) {
+      case 'schedule':
+        if (query.scheduleId !== undefined) invalid('give schedule once');
+        query.scheduleId = reference(name, value, 'Schedule').slice('Schedule/'.length);
+        break;
+      case 'status':
+        if (value !== 'free' && value !== 'busy') invalid('status must be free or busy');
+        if (query.status !== undefined && query.status !== value) invalid('give one slot status');
+        query.status = value;
+        break;
+      case 'start': applyDate(query, value); break;
+      default: unsupported(name, strict, ignored); continue;
+    }
+    used.push([name, value]);
+  }
+  return { query, used, ignored };
+}
+
+export interface ScheduleQuery { actor?: string; active?: boolean }
+
+export const SCHEDULE_SEARCH_PARAMS: readonly { name: string; type: 'reference' | 'date' | 'token' }[] = [
+  { name: 'actor', type: 'reference' }, { name: 'active', type: 'token' },
+];
+
+export function parseScheduleSearch(params: URLSearchParams, strict: boolean): Search<ScheduleQuery> {
+  const query: ScheduleQuery = {};
+  const used: [string, string][] = [];
+  const ignored: string[] = [];
+  for (const [name, raw] of params) {
+    const value = raw.trim();
+    if (value === '') continue;
+    switch (name) {
+      case 'actor':
+        if (query.actor !== undefined) invalid('give actor once');
+        query.actor = reference(name, value);
+        break;
+      case 'active':
+        if (value !== 'true' && value !== 'false') invalid('active must be true or false');
+        query.active = value === 'true';
+        break;
+      default: unsupported(name, strict, ignored); continue;
+    }
+    used.push([name, value]);
+  }
   return { query, used, ignored };
 }
 

@@ -2,7 +2,7 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import {
-  SchedulingError, assertChangeAllowed, newAppointment, parseBooking, parseChange, parseSchedule, parseSlot, parseSlotQuery, type Appointment,
+  SchedulingError, assertChangeAllowed, newAppointment, parseBooking, parseChange, parseSchedule, parseSlot, type Appointment,
 } from '../../../server/scheduling/model.ts';
 
 const test = suite('scheduling model');
@@ -46,17 +46,6 @@ test('updates: cancel, reschedule, nothing; other status changes are refused; on
   assert.is(code(() => assertChangeAllowed({ ...booked, status: 'cancelled' }, { type: 'cancel' })), 'ERR_SCHED_ILLEGAL_CHANGE');
   assert.is(code(() => assertChangeAllowed({ ...booked, status: 'arrived' }, { type: 'reschedule', slotId: 'x' })), 'ERR_SCHED_ILLEGAL_CHANGE');
   assert.is(code(() => assertChangeAllowed(booked, { type: 'cancel' })), 'none');
-});
-
-test('slot search: schedule, status, a day, and ge/gt/le/lt ranges', () => {
-  const q = (s: string) => parseSlotQuery(new URLSearchParams(s));
-  assert.equal(q('schedule=Schedule/sch-1&status=free&start=2031-01-01'), { scheduleId: 'sch-1', status: 'free', startFrom: '2031-01-01T00:00:00Z', startBefore: '2031-01-02T00:00:00Z' });
-  assert.equal(q('schedule=sch-1'), { scheduleId: 'sch-1' });
-  assert.equal(q('start=ge2031-01-01T10:00:00Z&start=lt2031-01-03'), { startFrom: '2031-01-01T10:00:00Z', startBefore: '2031-01-03T00:00:00Z' });
-  assert.equal(q('start=gt2031-01-01&start=le2031-01-02'), { startFrom: '2031-01-02T00:00:00Z', startBefore: '2031-01-03T00:00:00Z' });
-  assert.is(code(() => q('start=yesterday')), 'ERR_SCHED_INVALID');
-  assert.is(code(() => q('status=maybe')), 'ERR_SCHED_INVALID');
-  assert.is(code(() => q('schedule=Practitioner/x')), 'ERR_SCHED_INVALID');
 });
 
 test.run();

@@ -68,6 +68,9 @@ export function schedulingRoutesContract(factory: BackendFactory): void {
     assert.equal(appointment.searchParam.map((p: { name: string; type: string }) => `${p.name}:${p.type}`),
       ['patient:reference', 'practitioner:reference', 'actor:reference', 'date:date', 'status:token', 'slot:reference'], 'exactly the parameters GET /fhir/Appointment supports');
     assert.ok(appointment.interaction.some((i: { code: string }) => i.code === 'search-type'));
+    const params = (i: number) => r.json.rest[0].resource[i].searchParam.map((p: { name: string; type: string }) => `${p.name}:${p.type}`);
+    assert.equal(params(0), ['actor:reference', 'active:token'], 'exactly the parameters GET /fhir/Schedule supports');
+    assert.equal(params(1), ['schedule:reference', 'start:date', 'status:token'], 'exactly the parameters GET /fhir/Slot supports');
     assertValid(r.json, 'CapabilityStatement');
   });
 
@@ -94,6 +97,35 @@ export function schedulingRoutesContract(factory: BackendFactory): void {
     assert.is(range.json.total, 2);
     const none = await fhir('GET', `/fhir/Slot?schedule=${scheduleId}&start=2031-03-01`, null);
     assert.is(none.status, 401);
+  });
+
+  test('Slot and Schedule search: an instant finds its slot, active filters schedules, unsupported parameters ignored (named) or refused (strict)', async () => {
+    const at = await fhir('GET', `/fhir/Slot?schedule=${scheduleId}&start=2031-03-01T10:00:00Z`, patient);
+    assert.equal(at.json.entry.map((e: any) => e.resource.start), ['2031-03-01T10:00:00Z'], 'start=<instant> is that second');
+    const eqAt = await fhir('GET', `/fhir/Slot?schedule=${scheduleId}&start=eq2031-03-01T05:00:00-05:00`, patient);
+    assert.equal(eqAt.json.entry.map((e: any) => e.resource.start), ['2031-03-01T10:00:00Z'], 'eq with an offset');
+    const lenient = await fhir('GET', `/fhir/Slot?schedule=${scheduleId}&start=2031-03-01&_sort=start`, patient);
+    assert.is(lenient.status, 200);
+    assert.equal(lenient.json.entry.filter((e: any) => e.search.mode === 'match').length, 2);
+    const outcome = lenient.json.entry.find((e: any) => e.search.mode === 'outcome');
+    assert.match(outcome.resource.issue[0].details.text, /_sort/);
+    assert.not.match(lenient.json.link[0].url, /_sort/, 'the self link leaves out what was ignored');
+    assertValid(lenient.json, 'Slot searchset with an outcome entry');
+    const strict = await fhir('GET', `/fhir/Slot?schedule=${scheduleId}&_sort=start`, patient, undefined, { prefer: 'handling=strict' });
+    assert.is(strict.status, 400);
+    assert.is(strict.json.issue[0].details.coding[0].code, 'ERR_SCHED_UNSUPPORTED_PARAM');
+    assert.is((await fhir('GET', `/fhir/Slot?schedule=${scheduleId}&status=maybe`, patient)).status, 400);
+
+    const inactive = await fhir('POST', '/fhir/Schedule', dr, { resourceType: 'Schedule', active: false, actor: [{ reference: 'Practitioner/dr-chen' }] });
+    assert.is(inactive.status, 201);
+    const ids = async (qs: string) => (await fhir('GET', `/fhir/Schedule?${qs}`, dr)).json.entry.filter((e: any) => e.search.mode === 'match').map((e: any) => e.resource.id);
+    const active = await ids('actor=Practitioner/dr-chen&active=true');
+    assert.ok(active.includes(scheduleId) && !active.includes(inactive.json.id), 'active=true: only active schedules');
+    assert.equal(await ids('actor=Practitioner/dr-chen&active=false'), [inactive.json.id]);
+    assert.is((await fhir('GET', '/fhir/Schedule?active=maybe', dr)).status, 400);
+    const sched = await fhir('GET', '/fhir/Schedule?actor=Practitioner/dr-chen&specialty=x', dr, undefined, { prefer: 'handling=strict' });
+    assert.is(sched.status, 400);
+    assert.is(sched.json.issue[0].details.coding[0].code, 'ERR_SCHED_UNSUPPORTED_PARAM');
   });
 
   test('50 concurrent bookings of one slot: exactly one 201, the others 409 with an OperationOutcome', async () => {

@@ -2,7 +2,7 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { SchedulingError } from '../../../server/scheduling/model.ts';
-import { dateRange, MAX_COUNT, parseAppointmentSearch, preferStrict, searchQueryString } from '../../../server/scheduling/search.ts';
+import { dateRange, MAX_COUNT, parseAppointmentSearch, parseScheduleSearch, parseSlotSearch, preferStrict, searchQueryString } from '../../../server/scheduling/search.ts';
 
 const test = suite('scheduling appointment search');
 const parse = (qs: string, strict = false) => parseAppointmentSearch(new URLSearchParams(qs), strict);
@@ -83,6 +83,32 @@ test('strict: an unsupported parameter refuses the search (ERR_SCHED_UNSUPPORTED
   assert.ok(preferStrict('Handling = Strict'));
   assert.not.ok(preferStrict('handling=lenient'));
   assert.not.ok(preferStrict(undefined));
+});
+
+test('slot search: schedule, status, start ranges at their precision (an instant is its second), lenient/strict', () => {
+  const q = (qs: string, strict = false) => parseSlotSearch(new URLSearchParams(qs), strict);
+  assert.equal(q('schedule=Schedule/sch-1&status=free&start=2031-01-01').query, { scheduleId: 'sch-1', status: 'free', startFrom: '2031-01-01T00:00:00Z', startBefore: '2031-01-02T00:00:00Z' });
+  assert.equal(q('schedule=sch-1').query, { scheduleId: 'sch-1' });
+  assert.equal(q('start=ge2031-01-01T10:00:00Z&start=lt2031-01-03').query, { startFrom: '2031-01-01T10:00:00Z', startBefore: '2031-01-03T00:00:00Z' });
+  assert.equal(q('start=gt2031-01-01&start=le2031-01-02').query, { startFrom: '2031-01-02T00:00:00Z', startBefore: '2031-01-03T00:00:00Z' });
+  assert.equal(q('start=eq2031-01-01T10:00:00Z').query, { startFrom: '2031-01-01T10:00:00Z', startBefore: '2031-01-01T10:00:01Z' }, 'eq at an instant: that second, not an empty range');
+  assert.equal(q('start=2031-01&start=ge2031-01-20').query, { startFrom: '2031-01-20T00:00:00Z', startBefore: '2031-02-01T00:00:00Z' }, 'repeated: AND');
+  const lenient = q('schedule=sch-1&_sort=start&identifier=x');
+  assert.equal(lenient.ignored, ['_sort', 'identifier']);
+  assert.equal(lenient.used, [['schedule', 'sch-1']]);
+  for (const bad of ['start=yesterday', 'status=maybe', 'schedule=Practitioner/x', 'schedule=a&schedule=b', 'start=ne2031-01-01', 'status=free&status=busy']) {
+    assert.is(code(() => q(bad)), 'ERR_SCHED_INVALID', bad);
+  }
+  assert.is(code(() => q('_sort=start', true)), 'ERR_SCHED_UNSUPPORTED_PARAM');
+});
+
+test('schedule search: actor and active; unsupported parameters lenient or strict', () => {
+  const q = (qs: string, strict = false) => parseScheduleSearch(new URLSearchParams(qs), strict);
+  assert.equal(q('actor=Practitioner/dr-1&active=false').query, { actor: 'Practitioner/dr-1', active: false });
+  assert.equal(q('active=true').query, { active: true });
+  assert.equal(q('specialty=x').ignored, ['specialty']);
+  for (const bad of ['active=yes', 'actor=dr-1', 'actor=Practitioner/a&actor=Practitioner/b']) assert.is(code(() => q(bad)), 'ERR_SCHED_INVALID', bad);
+  assert.is(code(() => q('specialty=x', true)), 'ERR_SCHED_UNSUPPORTED_PARAM');
 });
 
 test.run();
