@@ -35,6 +35,7 @@ import { PgIntakeRepository } from '../db/pg/intake/repo.ts';
 import { defaultTables } from './billing/index.ts';
 import { serveWeb } from './web-static.ts';
 import type { AuditLog } from './security/audit/log.ts';
+import { AuditGate } from './security/audit/gate.ts';
 import { createSecurity, type Security } from './security/index.ts';
 import { securityHeaders } from './security/headers.ts';
 import { createMetrics, registerMetrics } from './metrics.ts';
@@ -100,7 +101,7 @@ export async function startServer(config: Config, logger: Logger = createLogger(
   hubRef = hub;
   metrics.gauges({ documents: () => hub.documents, connections: () => hub.connections });
 
-  visits = new VisitService({ repo, hub, tables, systemBase: config.fhirSystemBase });
+  visits = new VisitService({ repo, hub, tables, systemBase: config.fhirSystemBase, audit });
 
   const authorize = async ({ docName, token, address }: { docName: string; token: string | null; address: string }): Promise<ConnectionContext> => {
     const t = await verifyToken(secret, token);
@@ -146,7 +147,10 @@ export async function startServer(config: Config, logger: Logger = createLogger(
   });
   router.fallback(serveWeb());
   security.register(router);
+  // Like the other background jobs, auto-close pauses while the audit log cannot record.
+  const autoCloseGate = new AuditGate(audit, logger, 'visit auto-close');
   const autoClose = setInterval(() => {
+    if (!autoCloseGate.open()) return;
     visits!.autoClose(new Date(), config.autoCloseIdleMs).then(
       (ids) => { if (ids.length) logger.info({ visits: ids }, 'visits closed after everyone left'); },
       (e) => logger.warn({ err: (e as Error).name }, 'auto-close check failed'),

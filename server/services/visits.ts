@@ -22,6 +22,7 @@ import { createInvite, hashInviteToken, mayCreateInvite, parseCreateInvite, rede
 import { VISIT_ERROR_STATUS, type DomainError, type VisitErrorCode } from '../visits/errors.ts';
 import type { Tables } from '../billing/index.ts';
 import { buildCloseRecords, type CloseRecords } from './records.ts';
+import type { AuditEvent } from '../security/audit/chain.ts';
 
 export interface Caller { sub: string; role: string }
 
@@ -56,6 +57,12 @@ export interface VisitServiceOptions {
   hub: SyncHub;
   tables: Tables;
   systemBase: string;
+  /**
+   * The audit log, for what the system does on its own: a close nobody asked for over HTTP (auto
+   * close, LiveKit's room finished) reads the note and writes the records, so it is recorded
+   * durably first, and does not happen while the log cannot record.
+   */
+  audit: { readonly available: boolean; append(e: AuditEvent): Promise<unknown> };
 }
 
 export class VisitService {
@@ -160,6 +167,7 @@ export class VisitService {
     if (reason === 'clinician' && caller.role !== 'clinician') throw new DomainFailure('ERR_FORBIDDEN', 403, 'only clinicians close visits');
     const visit = await this.#visit(id);
     if (!canTransition(visit.status, 'close')) throw new DomainFailure('ERR_ILLEGAL_TRANSITION', 409, `a ${visit.status} visit cannot be closed`);
+    if (reason === 'everyone-left') await this.#auditSystemClose(id);
     const note = documentName(id, 'note');
     const room = documentName(id, 'room');
     this.o.hub.freeze(note);
@@ -242,9 +250,13 @@ export class VisitService {
     return who;
   }
 
-  /** Closes visits whose participants have all been gone for `idleMs` (run periodically). */
+  /**
+   * Closes visits whose participants have all been gone for `idleMs` (run periodically). Does
+   * nothing while the audit log cannot record, and stops at the first close it could not audit.
+   */
   async autoClose(now: Date, idleMs: number): Promise<string[]> {
     const closed: string[] = [];
+    if (!this.o.audit.available) return closed;
     for (const v of await this.o.repo.list({ status: ['in-progress'] })) {
       const roster = await this.o.hub.read(documentName(v.id, 'room'), readRoster);
       if (!shouldAutoClose(roster, now, idleMs)) continue;
@@ -252,10 +264,22 @@ export class VisitService {
         await this.close(v.id, { sub: 'system', role: 'system' }, undefined, now, 'everyone-left');
         closed.push(v.id);
       } catch (e) {
-        if (!(e instanceof DomainFailure)) throw e;
+        if (!(e instanceof DomainFailure) || e.code === 'ERR_AUDIT_UNAVAILABLE') throw e;
       }
     }
     return closed;
+  }
+
+  /** Records a system close before it reads anything; refuses it (503) when that cannot be recorded. */
+  async #auditSystemClose(id: string): Promise<void> {
+    try {
+      await this.o.audit.append({
+        at: new Date().toISOString(), actor: 'rounds', role: 'system', resource: `visit/${id}`,
+        action: 'visit.close', outcome: 'allowed', address: 'local', detail: 'everyone-left',
+      });
+    } catch {
+      throw new DomainFailure('ERR_AUDIT_UNAVAILABLE', 503, 'the audit log cannot record; the visit stays open');
+    }
   }
 
   async #visit(id: string): Promise<Visit> {

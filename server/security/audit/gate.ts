@@ -1,8 +1,8 @@
 /**
- * Background jobs that touch PHI (the EHR write-back worker, the recording retention sweep) run
- * only while the audit log can record, as HTTP and sync access do (guard.ts, log.ts): while it
- * is unavailable they skip their rounds and touch nothing, and they resume on their next round
- * once it is back. The gate logs each pause and each resumption once (counts and names only).
+ * Background jobs that touch PHI (the EHR write-back worker, the recording retention sweep, visit
+ * auto-close) run only while the audit log can record, as HTTP and sync access do (guard.ts,
+ * log.ts): while it is unavailable they skip their rounds and touch nothing, and they resume on
+ * their next round once it is back. The gate logs each pause and each resumption once (counts and names only).
  */
 
 /** What a job needs to know of the audit log (AuditLog has it). */
