@@ -3,8 +3,9 @@
  *
  * Why not `ws`: the load generator shares a 2-core machine with the server it measures, so each
  * received message must cost as little as possible. Frames are parsed straight out of the TCP
- * chunks (many small server frames usually arrive in one chunk), with no stream machinery and no
- * per-message event objects.
+ * chunks (many small server frames usually arrive in one chunk), with no per-message event
+ * objects; reads bypass the stream machinery too (`onread`: the kernel's bytes land in one shared
+ * buffer and are parsed in the callback, so nothing may keep a view of it past that call).
  *
  * Wire format (RFC 6455, the parts used here):
  *   byte 0  FIN bit + opcode (1 text, 2 binary, 8 close, 9 ping, 10 pong, 0 continuation)
@@ -37,10 +38,11 @@ export class WireSocket {
   #fragments: Buffer[] = [];
   #closed = false;
 
-  constructor(sock: Socket, h: WireHandlers, leftover: Buffer) {
+  /** `read` is handed this socket's reader: every chunk read from then on goes to it. */
+  constructor(sock: Socket, h: WireHandlers, leftover: Buffer, read: (reader: (chunk: Buffer) => void) => void) {
     this.#sock = sock;
     this.#h = h;
-    sock.on('data', (chunk: Buffer) => this.#onData(chunk));
+    read((chunk) => this.#onData(chunk));
     sock.on('close', () => this.#finish('tcp closed'));
     sock.on('error', (e) => this.#finish(`tcp error: ${e.message}`));
     if (leftover.length > 0) this.#onData(leftover);
@@ -178,11 +180,18 @@ export interface ConnectOptions {
   timeoutMs?: number;
 }
 
+/** Every socket's reads land here; each chunk is parsed (and what must outlive it copied) at once. */
+const READ_BUFFER = Buffer.allocUnsafe(256 * 1024);
+
 /** Opens a TCP connection, performs the HTTP upgrade, and returns the socket. */
 export function connectWire(o: ConnectOptions, h: WireHandlers): Promise<WireSocket> {
   return new Promise((resolve, reject) => {
     const key = randomBytes(16).toString('base64');
-    const sock = tcpConnect({ host: o.host, port: o.port, noDelay: true });
+    let reader = (chunk: Buffer) => onData(chunk);
+    const sock = tcpConnect({
+      host: o.host, port: o.port, noDelay: true,
+      onread: { buffer: READ_BUFFER, callback: (n: number, buf: Uint8Array) => { reader((buf as Buffer).subarray(0, n)); return true; } },
+    });
     let head = Buffer.alloc(0);
     let done = false;
     const fail = (why: string) => {
@@ -203,7 +212,7 @@ export function connectWire(o: ConnectOptions, h: WireHandlers): Promise<WireSoc
       head = Buffer.concat([head, chunk]);
       const end = head.indexOf('\r\n\r\n');
       if (end < 0) return;
-      sock.off('data', onData);
+      reader = () => {};
       clearTimeout(timer);
       const lines = head.subarray(0, end).toString('latin1').split('\r\n');
       if (!/^HTTP\/1\.1 101/.test(lines[0] ?? '')) return fail(`upgrade refused: ${lines[0] ?? '(no status line)'}`);
@@ -212,8 +221,7 @@ export function connectWire(o: ConnectOptions, h: WireHandlers): Promise<WireSoc
       if (accept !== want) return fail('bad Sec-WebSocket-Accept');
       done = true;
       sock.removeAllListeners('error');
-      resolve(new WireSocket(sock, h, head.subarray(end + 4)));
+      resolve(new WireSocket(sock, h, head.subarray(end + 4), (r) => { reader = r; }));
     };
-    sock.on('data', onData);
   });
 }
