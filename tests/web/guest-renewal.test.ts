@@ -1,9 +1,10 @@
 /**
  * A patient's link token renews itself (POST /api/visits/:id/sync-token/renew) while the patient
- * is active: the link here lasts a few seconds, and a patient who keeps using the page stays live
- * in the waiting room across several expiries, each reconnect with a new token. Left idle, the
- * token lapses (nothing renews it), and the next input finds it expired: the page says to open
- * the link again.
+ * is active or the room is in view: the link here lasts a few seconds, and a patient who keeps
+ * using the page, or just keeps it open in view (waiting, watching a call), stays live in the
+ * waiting room across several expiries, each reconnect with a new token. Out of view and idle,
+ * the token lapses (nothing renews it), and the next input finds it expired: the page says to
+ * open the link again.
  */
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
@@ -25,7 +26,7 @@ async function keepActive(page: Page, ms: number): Promise<void> {
   }
 }
 
-test('an active patient stays live across several expiries; idle, the link lapses and the page says so', async () => {
+test('an active patient, then one who only keeps the page in view, stays live across expiries; out of view and idle, the link lapses and the page says so', async () => {
   const created = await call(env.server.url, 'POST', '/api/visits', await apiToken('dr-chen', 'clinician'), visitBody());
   assert.is(created.status, 201);
   const id = created.json.id as string;
@@ -58,7 +59,17 @@ test('an active patient stays live across several expiries; idle, the link lapse
   await page.locator('[data-testid="sync-Connection"][data-state="live"]').waitFor();
   await page.getByTestId('queue-position').filter({ hasText: 'next' }).waitFor();
 
-  // Idle: the token (renewed once more for the last input) lapses without renewal: the page pauses.
+  // No input, the page in view: still renewed, still live.
+  const beforeQuiet = renewals.length;
+  await page.waitForTimeout(2 * TTL_S * 1000);
+  assert.equal(await page.evaluate(() => (window as unknown as { seen: string[] }).seen.filter((s) => s !== 'live')), [], 'in view without input: still live');
+  assert.ok(renewals.length >= beforeQuiet + 2, `renewed while in view without input (${renewals.length - beforeQuiet})`);
+  assert.ok(renewals.every((s) => s === 200));
+
+  // Out of view (another tab or app) and idle: the token lapses without renewal: the page pauses.
+  // (A string: functions passed to evaluate get the test loader's name helpers, unknown to the page.)
+  await page.evaluate(`Object.defineProperty(document, 'visibilityState', { configurable: true, value: 'hidden' });
+    document.dispatchEvent(new Event('visibilitychange'));`);
   await page.locator('[data-testid="sync-Connection"][data-state="idle"]').waitFor({ timeout: 2 * (TTL_S + 5) * 1000 });
   assert.match((await badge.textContent()) ?? '', /Paused while you were away/);
   const idle = renewals.length;

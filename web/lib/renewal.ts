@@ -5,6 +5,12 @@
  * A token is renewed a little before it expires, but only for a person who is active: renewing
  * is an authenticated call that keeps the sign-in session alive, so an idle tab must let its
  * token lapse for the server's automatic logoff to happen.
+ *
+ * Guests (patients, caregivers, interpreters on a visit link) are also renewed while the room is
+ * in view: a patient watching a 90-minute group session, or waiting with the page open, gives no
+ * input, and a guest's lapsed token cannot be renewed (there is no sign-in to fall back on), so
+ * they would be locked out of their own visit for good. A guest page out of view (another tab or
+ * app) for a token lifetime still lapses; the server caps a guest's renewals at 12 hours.
  */
 
 /** A JWT's payload, read without verifying it (the server verifies every token it receives). */
@@ -61,10 +67,13 @@ export function hasLapsed(t: TokenTimes, now: number): boolean {
   return now >= t.expiresAt;
 }
 
-/** `lastActivity`: the latest local edit or user input (keys, pointer, typing) on this page. */
-export function nextStep(t: TokenTimes, now: number, lastActivity: number): RenewalStep {
+/**
+ * `lastActivity`: the latest local edit or user input (keys, pointer, typing) on this page.
+ * `present`: the person counts as here without input (a guest's room page in view, see above).
+ */
+export function nextStep(t: TokenTimes, now: number, lastActivity: number, present = false): RenewalStep {
   if (isFresh(t, now)) return { do: 'wait', ms: renewAt(t) - now };
-  return lastActivity > t.receivedAt ? { do: 'renew' } : { do: 'idle' };
+  return present || lastActivity > t.receivedAt ? { do: 'renew' } : { do: 'idle' };
 }
 
 /** Backoff after a failed renewal (network): 0.5 s, 1 s, 2 s … capped at 15 s. */

@@ -55,10 +55,16 @@ export class LiveDoc {
   /** A planned reconnect with a new token is under way: status events do not move the badge. */
   #quiet = false;
   #destroyed = false;
+  readonly #presentWhenVisible: boolean;
 
-  constructor(docName: string, token: string, renew?: () => Promise<string>) {
+  /**
+   * `renew`: fetches the next token (none: the connection ends when this one expires).
+   * `presentWhenVisible`: guests only — the page in view counts as the person being here (renewal.ts).
+   */
+  constructor(docName: string, token: string, renew?: () => Promise<string>, opts: { presentWhenVisible?: boolean } = {}) {
     const base = `${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/sync`;
     this.#renew = renew;
+    this.#presentWhenVisible = opts.presentWhenVisible === true;
     this.#times = tokenTimes(token, Date.now());
     // No BroadcastChannel: tabs of one browser may hold different roles, and every update must
     // pass the server's access checks rather than hop between tabs.
@@ -90,8 +96,18 @@ export class LiveDoc {
     addEventListener('offline', this.#offline);
     addEventListener('online', this.#online);
     for (const e of INPUT_EVENTS) addEventListener(e, this.#active, { capture: true, passive: true });
+    if (this.#presentWhenVisible) document.addEventListener('visibilitychange', this.#visibility);
     this.#schedule();
   }
+
+  #present(): boolean {
+    return this.#presentWhenVisible && document.visibilityState === 'visible';
+  }
+
+  /** A guest page coming back into view while renewal waits: renew if the token has not lapsed. */
+  #visibility = (): void => {
+    if (this.#waitingForInput && this.#present() && !this.#lapsed()) this.#schedule();
+  };
 
   #lapsed(): boolean {
     return this.#times !== null && hasLapsed(this.#times, Date.now());
@@ -107,7 +123,7 @@ export class LiveDoc {
     clearTimeout(this.#timer);
     this.#waitingForInput = false;
     if (!this.#renew || !this.#times || this.#renewing || this.state === 'closed' || this.state === 'offline') return;
-    const step = nextStep(this.#times, Date.now(), this.#lastActivity);
+    const step = nextStep(this.#times, Date.now(), this.#lastActivity, this.#present() && !this.#lapsed());
     if (step.do === 'wait') this.#timer = setTimeout(this.#schedule, step.ms);
     else if (step.do === 'renew') void this.#renewNow();
     else {
@@ -193,6 +209,7 @@ export class LiveDoc {
     removeEventListener('offline', this.#offline);
     removeEventListener('online', this.#online);
     for (const e of INPUT_EVENTS) removeEventListener(e, this.#active, { capture: true });
+    document.removeEventListener('visibilitychange', this.#visibility);
     this.provider.destroy();
     this.doc.destroy();
   }

@@ -51,6 +51,13 @@ test('at the renewal time: renew when there was activity since the token came, o
   assert.equal(nextStep(t, T0 + 20 * MIN, T0 + 20 * MIN), { do: 'renew' });
 });
 
+test('a guest whose room is in view counts as present: renewed at the renewal time without input', () => {
+  const t = { receivedAt: T0, expiresAt: T0 + 5 * MIN };
+  assert.equal(nextStep(t, T0 + 4 * MIN, 0, true), { do: 'renew' });
+  assert.equal(nextStep(t, T0 + 4 * MIN, 0, false), { do: 'idle' });
+  assert.equal(nextStep(t, T0 + MIN, 0, true), { do: 'wait', ms: 3 * MIN }, 'not before the renewal time');
+});
+
 test('failed renewals back off from half a second to at most 15 s', () => {
   assert.equal([1, 2, 3, 4, 5, 6, 7, 50].map(retryDelayMs), [500, 1000, 2000, 4000, 8000, 15_000, 15_000, 15_000]);
 });
