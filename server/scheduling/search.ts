@@ -179,29 +179,39 @@ export const SLOT_SEARCH_PARAMS: readonly { name: string; type: 'reference' | 'd
   { name: 'schedule', type: 'reference' }, { name: 'start', type: 'date' }, { name: 'status', type: 'token' },
 ];
 
-export function parseSlotSearch(params: URLSearchParams, strict: boolean): Search<SlotQuery> {
-  const query: SlotQuery = {};
+/**
+ * Walks a search's parameters: `apply` sets a supported one on the query (or throws for a bad
+ * value) and returns false for one it does not support, which lenient handling ignores.
+ */
+function walk<Q>(params: URLSearchParams, strict: boolean, query: Q, apply: (name: string, value: string) => boolean): Search<Q> {
   const used: [string, string][] = [];
   const ignored: string[] = [];
   for (const [name, raw] of params) {
     const value = raw.trim();
     if (value === '') continue;
+    if (apply(name, value)) used.push([name, value]);
+    else unsupported(name, strict, ignored);
+  }
+  return { query, used, ignored };
+}
+
+export function parseSlotSearch(params: URLSearchParams, strict: boolean): Search<SlotQuery> {
+  const query: SlotQuery = {};
+  return walk(params, strict, query, (name, value) => {
     switch (name) {
       case 'schedule':
         if (query.scheduleId !== undefined) invalid('give schedule once');
         query.scheduleId = reference(name, value, 'Schedule').slice('Schedule/'.length);
-        break;
+        return true;
       case 'status':
         if (value !== 'free' && value !== 'busy') invalid('status must be free or busy');
         if (query.status !== undefined && query.status !== value) invalid('give one slot status');
         query.status = value;
-        break;
-      case 'start': applyDate(query, value); break;
-      default: unsupported(name, strict, ignored); continue;
+        return true;
+      case 'start': applyDate(query, value); return true;
+      default: return false;
     }
-    used.push([name, value]);
-  }
-  return { query, used, ignored };
+  });
 }
 
 export interface ScheduleQuery { actor?: string; active?: boolean }
@@ -212,25 +222,19 @@ export const SCHEDULE_SEARCH_PARAMS: readonly { name: string; type: 'reference' 
 
 export function parseScheduleSearch(params: URLSearchParams, strict: boolean): Search<ScheduleQuery> {
   const query: ScheduleQuery = {};
-  const used: [string, string][] = [];
-  const ignored: string[] = [];
-  for (const [name, raw] of params) {
-    const value = raw.trim();
-    if (value === '') continue;
+  return walk(params, strict, query, (name, value) => {
     switch (name) {
       case 'actor':
         if (query.actor !== undefined) invalid('give actor once');
         query.actor = reference(name, value);
-        break;
+        return true;
       case 'active':
         if (value !== 'true' && value !== 'false') invalid('active must be true or false');
         query.active = value === 'true';
-        break;
-      default: unsupported(name, strict, ignored); continue;
+        return true;
+      default: return false;
     }
-    used.push([name, value]);
-  }
-  return { query, used, ignored };
+  });
 }
 
 /** The query string of a page of this search (`_offset` only past the first page). */
