@@ -5,6 +5,7 @@
  * bar and history, so tokens do not end up in bookmarks, screenshots or shared links.
  */
 import { isFresh, payloadOf, tokenTimes } from './renewal.ts';
+import { idleMs } from './activity.ts';
 
 export interface Claims {
   sub: string;
@@ -128,7 +129,9 @@ export class RenewalError extends Error {
 export async function fetchSessionToken(visitId: string): Promise<string> {
   let res: Response;
   try {
-    res = await fetch('/api/auth/sync-token', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ doc: `visit/${visitId}/*`, access: 'write' }) });
+    // How long since the last input: the session counts activity then, not now (activity.ts).
+    const headers = { 'content-type': 'application/json', 'x-rounds-idle-ms': String(idleMs()) };
+    res = await fetch('/api/auth/sync-token', { method: 'POST', headers, body: JSON.stringify({ doc: `visit/${visitId}/*`, access: 'write' }) });
   } catch {
     throw new RenewalError('network');
   }

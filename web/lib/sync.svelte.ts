@@ -16,6 +16,7 @@ import * as Y from 'yjs';
 import { WebsocketProvider } from 'y-websocket';
 import type { SyncState } from './names.ts';
 import { hasLapsed, nextStep, retryDelayMs, tokenTimes, type TokenTimes } from './renewal.ts';
+import { noteActivity } from './activity.ts';
 import { RenewalError } from './session.ts';
 import { holdEditsUntilAnswered } from './ordered-edits.ts';
 
@@ -115,6 +116,7 @@ export class LiveDoc {
 
   #active = (): void => {
     this.#lastActivity = Date.now();
+    noteActivity(this.#lastActivity);
     if (this.#waitingForInput) this.#schedule();
   };
 

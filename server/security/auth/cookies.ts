@@ -22,3 +22,16 @@ export function readSessionCookie(header: string | undefined): string | null {
   }
   return null;
 }
+
+/**
+ * How long the person has been without input on the page making a request (ms), as the web app
+ * reports it when it renews a sync token on its own. A request without it is activity now.
+ * Reporting more only shortens one's own session; the server never moves activity past `now`.
+ */
+export const IDLE_HEADER = 'x-rounds-idle-ms';
+const MAX_REPORTED_IDLE_MS = 7 * 86_400_000;
+
+export function reportedIdleMs(header: string | undefined): number {
+  if (!header || !/^\d{1,12}$/.test(header)) return 0;
+  return Math.min(Number(header), MAX_REPORTED_IDLE_MS);
+}

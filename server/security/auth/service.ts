@@ -145,22 +145,29 @@ export class AuthService {
     return { cookie, session: { sid, userId: user.id, role: user.role, username: user.username } };
   }
 
-  /** The live session for a cookie value, touched; rotates the cookie value when due. Null when none. */
-  async session(cookie: string | null, now: number): Promise<LiveSession | null> {
+  /**
+   * The live session for a cookie value, touched; rotates the cookie value when due. Null when
+   * none. `idleMs`: how long the person had been without input when the page sent this request
+   * (cookies.ts IDLE_HEADER); the session counts activity at that moment, not at the request, so
+   * a renewal sent minutes after the last input does not push the idle logoff back.
+   */
+  async session(cookie: string | null, now: number, idleMs = 0): Promise<LiveSession | null> {
     if (!cookie) return null;
-    const s = await this.#o.store.sessionByCookie(sha256(cookie));
-    if (!s) return null;
-    const user = await this.#o.store.userById(s.userId);
-    if (!user || user.disabled) { await this.#end([s.sid], s.userId, 'revoked', now); return null; }
+    const stored = await this.#o.store.sessionByCookie(sha256(cookie));
+    if (!stored) return null;
+    const user = await this.#o.store.userById(stored.userId);
+    if (!user || user.disabled) { await this.#end([stored.sid], stored.userId, 'revoked', now); return null; }
+    const activeAt = Math.max(stored.lastSeenAt, now - Math.max(0, idleMs));
+    const s = { ...stored, lastSeenAt: activeAt };
     const c = checkSession(s, now, this.#o.policy);
     if (!c.live) { await this.#end([s.sid], s.userId, c.reason, now); return null; }
     const base = { sid: s.sid, userId: s.userId, role: s.role, username: user.username };
     if (c.rotate) {
       // Two requests due for rotation at once (on two instances): one rotates, the other just passes.
       const fresh = newCookieValue();
-      if (await this.#o.store.rotate(s.sid, s.cookieHash, sha256(fresh), now)) return { ...base, newCookie: fresh };
+      if (await this.#o.store.rotate(s.sid, s.cookieHash, sha256(fresh), now, activeAt)) return { ...base, newCookie: fresh };
     }
-    await this.#o.store.touch(s.sid, now);
+    if (activeAt > stored.lastSeenAt) await this.#o.store.touch(s.sid, activeAt);
     return base;
   }
 

@@ -46,8 +46,8 @@ export class PgAccountStore implements AccountStore {
     return this.#db.select().from(sessions).where(and(isNull(sessions.endedAt), lte(sessions.lastSeenAt, before)));
   }
   async touch(sid: string, now: number) { await this.#db.update(sessions).set({ lastSeenAt: now }).where(eq(sessions.sid, sid)); }
-  async rotate(sid: string, from: string, cookieHash: string, now: number) {
-    const r = await this.#db.update(sessions).set({ cookieHash, rotatedAt: now, lastSeenAt: now })
+  async rotate(sid: string, from: string, cookieHash: string, now: number, seenAt: number) {
+    const r = await this.#db.update(sessions).set({ cookieHash, rotatedAt: now, lastSeenAt: seenAt })
       .where(and(eq(sessions.sid, sid), eq(sessions.cookieHash, from))).returning({ sid: sessions.sid });
     return r.length === 1;
   }

@@ -37,8 +37,8 @@ export class SqliteAccountStore implements AccountStore {
     return this.#h.db.select().from(sessions).where(and(isNull(sessions.endedAt), lte(sessions.lastSeenAt, before))).all();
   }
   async touch(sid: string, now: number) { this.#h.db.update(sessions).set({ lastSeenAt: now }).where(eq(sessions.sid, sid)).run(); }
-  async rotate(sid: string, from: string, cookieHash: string, now: number) {
-    return this.#h.db.update(sessions).set({ cookieHash, rotatedAt: now, lastSeenAt: now }).where(and(eq(sessions.sid, sid), eq(sessions.cookieHash, from))).run().changes === 1;
+  async rotate(sid: string, from: string, cookieHash: string, now: number, seenAt: number) {
+    return this.#h.db.update(sessions).set({ cookieHash, rotatedAt: now, lastSeenAt: seenAt }).where(and(eq(sessions.sid, sid), eq(sessions.cookieHash, from))).run().changes === 1;
   }
   async end(sid: string, reason: string, now: number) { return this.#end(sid, reason, now); }
 

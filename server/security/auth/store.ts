@@ -64,8 +64,11 @@ export interface AccountStore {
   /** Live sessions whose last activity is at or before `before` (idle). */
   idleSessions(before: number): Promise<SessionRow[]>;
   touch(sid: string, now: number): Promise<void>;
-  /** Replaces the cookie hash if it is still `from`; false when another request rotated it first. */
-  rotate(sid: string, from: string, cookieHash: string, now: number): Promise<boolean>;
+  /**
+   * Replaces the cookie hash if it is still `from` (rotated at `now`, last activity `seenAt`);
+   * false when another request rotated it first.
+   */
+  rotate(sid: string, from: string, cookieHash: string, now: number, seenAt: number): Promise<boolean>;
   /** Ends a live session; false if it had already ended (so each end is reported once). */
   end(sid: string, reason: string, now: number): Promise<boolean>;
 }

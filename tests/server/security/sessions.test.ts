@@ -126,6 +126,43 @@ test('an idle session ends on its own and its connection closes with 4005 within
   }
 });
 
+test('a renewal sent on its own counts activity at the last input it reports, so idle logoff is not pushed back', async () => {
+  const d3 = tempDir('rounds-sessions-reported-idle-');
+  const s3 = await startTestServer(d3, { ROUNDS_SESSION_IDLE_S: '6', ROUNDS_SESSION_SWEEP_MS: '100', ...(await storage()) });
+  let p: ReturnType<typeof provider> | null = null;
+  try {
+    await call(s3.url, 'POST', '/api/admin/users', admin, { username: 'obs-renew', role: 'observer', password: PW });
+    const v = (await call(s3.url, 'POST', '/api/visits', await apiToken('dr-chen', 'clinician'), visitBody())).json;
+    const room = `visit/${v.id}/room`;
+    const a = await login({ username: 'obs-renew', password: PW }, s3.url);
+    const signedIn = Date.now();
+    // First token at once; the connection itself is not activity (it only checks the session).
+    const first = (await withCookie(a.cookie!, 'POST', '/api/auth/sync-token', { doc: room, access: 'read' }, s3.url)).json.token;
+    p = provider(s3.port, room, first);
+    const closed = closeCode(p).then((code) => ({ code, at: Date.now() }));
+    await synced(p);
+    // 4 s later the page renews on its own: the last input was 3 s before that (1 s after sign-in).
+    await new Promise((r) => setTimeout(r, 4000 - (Date.now() - signedIn)));
+    const renewed = await fetch(`${s3.url}/api/auth/sync-token`, {
+      method: 'POST',
+      headers: { cookie: `rounds_session=${a.cookie!}`, 'content-type': 'application/json', 'x-rounds-idle-ms': '3000' },
+      body: JSON.stringify({ doc: room, access: 'read' }),
+    });
+    assert.is(renewed.status, 200);
+    // Idle limit 6 s from the last input (~1 s after sign-in): ended ~7 s after sign-in, not ~10 s
+    // (6 s after the renewal, as before the renewal reported its idle time).
+    const end = await closed;
+    assert.is(end.code, 4005);
+    const after = (end.at - signedIn) / 1000;
+    assert.ok(after >= 6.5 && after < 9, `the session ended ${after.toFixed(1)} s after sign-in (expected ~7 s)`);
+    assert.ok((await s3.audit.list()).some((e) => e.action === 'auth.session-end' && e.detail === 'idle'));
+  } finally {
+    if (p) { p.shouldConnect = false; destroyAll(p); }
+    await s3.stop();
+    removeDir(d3);
+  }
+});
+
 test('tampered, expired and cross-visit tokens are refused', async () => {
   const dr = await apiToken('dr-chen', 'clinician');
   const a = (await call(server.url, 'POST', '/api/visits', dr, visitBody())).json;

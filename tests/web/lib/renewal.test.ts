@@ -7,7 +7,8 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { hasLapsed, isFresh, nextStep, payloadOf, renewAt, retryDelayMs, tokenTimes } from '../../../web/lib/renewal.ts';
-import { guestRenewal, RenewalError, sessionRenewal } from '../../../web/lib/session.ts';
+import { fetchSessionToken, guestRenewal, RenewalError, sessionRenewal } from '../../../web/lib/session.ts';
+import { idleMs, noteActivity } from '../../../web/lib/activity.ts';
 import { token } from '../../helpers/server.ts';
 
 const test = suite('web/lib/renewal');
@@ -88,6 +89,21 @@ test('session source: a fresh token is handed out again; a due one is fetched on
   });
   assert.is(calls, 1);
   assert.equal(seen, [next]);
+});
+
+test('a session renewal tells the server how long since the last input (x-rounds-idle-ms)', async () => {
+  const next = await token({ doc: 'visit/v-1/*', sid: 's-1' }, 300);
+  const sent: (string | null)[] = [];
+  noteActivity();
+  noteActivity(Date.now() - 60_000);
+  assert.ok(idleMs() < 50, 'an older input does not move the last one back');
+  await new Promise((r) => setTimeout(r, 120));
+  await withFetch(async (_url, init) => { sent.push(new Headers(init?.headers).get('x-rounds-idle-ms')); return Response.json({ token: next }); }, async () => {
+    assert.is(await fetchSessionToken('v-1'), next);
+  });
+  assert.is(sent.length, 1);
+  const reported = Number(sent[0]);
+  assert.ok(Number.isInteger(reported) && reported >= 100 && reported < 5000, `reported ${sent[0]} ms since the last input`);
 });
 
 test('session source: 401 means the session ended; a network error or a 5xx means try again', async () => {
