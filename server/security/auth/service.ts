@@ -153,21 +153,22 @@ export class AuthService {
    */
   async session(cookie: string | null, now: number, idleMs = 0): Promise<LiveSession | null> {
     if (!cookie) return null;
-    const stored = await this.#o.store.sessionByCookie(sha256(cookie));
-    if (!stored) return null;
-    const user = await this.#o.store.userById(stored.userId);
-    if (!user || user.disabled) { await this.#end([stored.sid], stored.userId, 'revoked', now); return null; }
-    const activeAt = Math.max(stored.lastSeenAt, now - Math.max(0, idleMs));
-    const s = { ...stored, lastSeenAt: activeAt };
+    const s = await this.#o.store.sessionByCookie(sha256(cookie));
+    if (!s) return null;
+    const user = await this.#o.store.userById(s.userId);
+    if (!user || user.disabled) { await this.#end([s.sid], s.userId, 'revoked', now); return null; }
     const c = checkSession(s, now, this.#o.policy);
     if (!c.live) { await this.#end([s.sid], s.userId, c.reason, now); return null; }
     const base = { sid: s.sid, userId: s.userId, role: s.role, username: user.username };
+    // Liveness is judged on the activity already recorded (above); this request's own activity
+    // is recorded as of the input it reports, never earlier than what is recorded.
+    const activeAt = Math.max(s.lastSeenAt, now - Math.max(0, idleMs));
     if (c.rotate) {
       // Two requests due for rotation at once (on two instances): one rotates, the other just passes.
       const fresh = newCookieValue();
       if (await this.#o.store.rotate(s.sid, s.cookieHash, sha256(fresh), now, activeAt)) return { ...base, newCookie: fresh };
     }
-    if (activeAt > stored.lastSeenAt) await this.#o.store.touch(s.sid, activeAt);
+    if (activeAt > s.lastSeenAt) await this.#o.store.touch(s.sid, activeAt);
     return base;
   }
 

@@ -107,6 +107,20 @@ test('15 minutes of inactivity end a session; activity keeps it; the sweep ends 
   assert.not.ok(await svc.isLive(b.session.sid, T0 + 65 * MIN));
 });
 
+test('a request reporting idle time counts activity at the input, never later than now nor earlier than recorded', async () => {
+  await svc.createUser({ username: 'obs', role: 'observer', password: PW }, T0);
+  const a = await svc.signIn({ username: 'obs', password: PW }, 'a', T0);
+  // At 10 min, a renewal reports 8 min without input: activity at 2 min.
+  assert.ok(await svc.session(a.cookie, T0 + 10 * MIN, 8 * MIN));
+  assert.is((await svc.sessionRow(a.session.sid))?.lastSeenAt, T0 + 2 * MIN);
+  // Reporting more than there is moves nothing back.
+  assert.ok(await svc.session(a.cookie, T0 + 11 * MIN, 60 * MIN));
+  assert.is((await svc.sessionRow(a.session.sid))?.lastSeenAt, T0 + 2 * MIN);
+  // 15 min after that input, the session has ended, whatever the request reports.
+  assert.is(await svc.session(a.cookie, T0 + 17 * MIN, 0), null);
+  assert.is((await svc.sessionRow(a.session.sid))?.endReason, 'idle');
+});
+
 test('the session id rotates every 60 minutes; the old cookie stops working; the sid stays', async () => {
   await svc.createUser({ username: 'obs', role: 'observer', password: PW }, T0);
   const a = await svc.signIn({ username: 'obs', password: PW }, 'a', T0);
