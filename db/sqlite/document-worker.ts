@@ -152,15 +152,13 @@ function handle(r: Exclude<WorkerRequest, Append>): unknown {
 
 const port = parentPort!;
 
-function reply(id: number, run: () => unknown): void {
-  let r: WorkerReply;
-  try {
-    r = { id, ok: true, value: run() };
-  } catch (e) {
-    const err = e as Error & { code?: string };
-    r = { id, ok: false, error: { name: err.name, message: err.message, ...(err.code ? { code: err.code } : {}) } };
-  }
-  port.postMessage(r);
+function answer(id: number, value: unknown): void {
+  port.postMessage({ id, ok: true, value } satisfies WorkerReply);
+}
+
+function refuse(id: number, e: unknown): void {
+  const err = e as Error & { code?: string };
+  port.postMessage({ id, ok: false, error: { name: err.name, message: err.message, ...(err.code ? { code: err.code } : {}) } } satisfies WorkerReply);
 }
 
 /**
@@ -173,9 +171,12 @@ port.on('message', (first: WorkerRequest) => {
   let next: WorkerRequest | undefined = first;
   while (next) {
     if (next.op !== 'append') {
-      const r = next;
-      reply(r.id, () => handle(r));
-      if (r.op === 'close') port.close();
+      try {
+        answer(next.id, handle(next));
+      } catch (e) {
+        refuse(next.id, e);
+      }
+      if (next.op === 'close') port.close();
       return;
     }
     const group: Append[] = [next];
@@ -185,13 +186,13 @@ port.on('message', (first: WorkerRequest) => {
       if (r.op !== 'append') { next = r; break; }
       group.push(r);
     }
-    let failed: unknown = null;
     try {
       appendAll.immediate(group);
     } catch (e) {
-      failed = e;
+      for (const g of group) refuse(g.id, e);
+      continue;
     }
     // `joined`: how many appends before this one share its transaction (0: the transaction's first).
-    group.forEach((g, joined) => reply(g.id, () => { if (failed) throw failed; return { joined }; }));
+    group.forEach((g, joined) => answer(g.id, { joined }));
   }
 });

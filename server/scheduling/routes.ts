@@ -104,9 +104,9 @@ export function registerScheduling(router: Router, d: SchedulingDeps): void {
     return found;
   };
 
-  /** A search's self link: the parameters it used (ignored ones left out, as FHIR asks). */
-  const selfUrl = (type: string, s: Search<unknown>) => {
-    const q = new URLSearchParams(s.used).toString();
+  /** A page of a search: the parameters it used (ignored ones left out, as FHIR asks). */
+  const searchUrl = (type: string, s: Search<unknown>, offset = 0) => {
+    const q = searchQueryString(s, offset);
     return `${o.publicUrl}/fhir/${type}${q ? `?${q}` : ''}`;
   };
   const outcomeOf = (s: Search<unknown>) => (s.ignored.length ? { outcome: ignoredParamsOutcome(s.ignored, d.systemBase) } : {});
@@ -126,7 +126,7 @@ export function registerScheduling(router: Router, d: SchedulingDeps): void {
       const { actor, active } = s.query;
       const list = (await d.repo.listSchedules()).filter((x) =>
         (actor === undefined || x.actors.some((a) => `${a.kind}/${a.id}` === actor)) && (active === undefined || x.active === active));
-      return fhir(200, searchset(list.map((x) => toFhirSchedule(x, o)), o, selfUrl('Schedule', s), outcomeOf(s)));
+      return fhir(200, searchset(list.map((x) => toFhirSchedule(x, o)), o, searchUrl('Schedule', s), outcomeOf(s)));
     }))
     .on('GET', '/fhir/Schedule/:scheduleId', wrap(async (req, p) => {
       await caller(req);
@@ -146,7 +146,7 @@ export function registerScheduling(router: Router, d: SchedulingDeps): void {
       await caller(req);
       const s = parseSlotSearch(req.query, preferStrict(req.headers['prefer']));
       const slots = await d.repo.searchSlots(s.query);
-      return fhir(200, searchset(slots.map((x) => toFhirSlot(x, o)), o, selfUrl('Slot', s), outcomeOf(s)));
+      return fhir(200, searchset(slots.map((x) => toFhirSlot(x, o)), o, searchUrl('Slot', s), outcomeOf(s)));
     }))
     .on('GET', '/fhir/Slot/:slotId', wrap(async (req, p) => {
       await caller(req);
@@ -177,15 +177,11 @@ export function registerScheduling(router: Router, d: SchedulingDeps): void {
       const { appointments, total } = await d.repo.searchAppointments(query);
       // Every appointment disclosed is its own entry; the guard records the search itself.
       for (const a of appointments) audit(req, c, a.id, 'search appointment');
-      const url = (offset: number) => {
-        const q = searchQueryString(s, offset);
-        return `${o.publicUrl}/fhir/Appointment${q ? `?${q}` : ''}`;
-      };
       const next = query.offset + appointments.length;
-      return fhir(200, searchset(appointments.map((a) => toFhirAppointment(a, o)), o, url(query.offset), {
+      return fhir(200, searchset(appointments.map((a) => toFhirAppointment(a, o)), o, searchUrl('Appointment', s, query.offset), {
         total,
-        ...(appointments.length > 0 && next < total ? { nextUrl: url(next) } : {}),
-        ...(s.ignored.length ? { outcome: ignoredParamsOutcome(s.ignored, d.systemBase) } : {}),
+        ...(appointments.length > 0 && next < total ? { nextUrl: searchUrl('Appointment', s, next) } : {}),
+        ...outcomeOf(s),
       }));
     }))
     .on('GET', '/fhir/Appointment/:appointmentId', wrap(async (req, p) => {

@@ -44,16 +44,22 @@ export interface AppointmentQuery {
   offset: number;
 }
 
-export interface AppointmentSearch {
-  query: AppointmentQuery;
+/** A parsed search: the store query, what was used and what was ignored. */
+export interface Search<Q> {
+  query: Q;
   /** The parameters used, normalised, in request order (for the self and next links). */
   used: [string, string][];
   /** Names of the parameters that were ignored (lenient handling). */
   ignored: string[];
 }
 
+export type AppointmentSearch = Search<AppointmentQuery>;
+
+/** A search parameter as the CapabilityStatement lists it (fhir.ts). */
+export interface SearchParamDef { name: string; type: 'reference' | 'date' | 'token' }
+
 /** The search parameters parsed below, as the CapabilityStatement lists them (fhir.ts). */
-export const APPOINTMENT_SEARCH_PARAMS: readonly { name: string; type: 'reference' | 'date' | 'token' }[] = [
+export const APPOINTMENT_SEARCH_PARAMS: readonly SearchParamDef[] = [
   { name: 'patient', type: 'reference' }, { name: 'practitioner', type: 'reference' }, { name: 'actor', type: 'reference' },
   { name: 'date', type: 'date' }, { name: 'status', type: 'token' }, { name: 'slot', type: 'reference' },
 ];
@@ -172,10 +178,7 @@ function unsupported(name: string, strict: boolean, ignored: string[]): void {
   if (!ignored.includes(shown) && ignored.length < 20) ignored.push(shown);
 }
 
-/** A Slot or Schedule search: the store query, the parameters used (for the self link), what was ignored. */
-export interface Search<Q> { query: Q; used: [string, string][]; ignored: string[] }
-
-export const SLOT_SEARCH_PARAMS: readonly { name: string; type: 'reference' | 'date' | 'token' }[] = [
+export const SLOT_SEARCH_PARAMS: readonly SearchParamDef[] = [
   { name: 'schedule', type: 'reference' }, { name: 'start', type: 'date' }, { name: 'status', type: 'token' },
 ];
 
@@ -216,7 +219,7 @@ export function parseSlotSearch(params: URLSearchParams, strict: boolean): Searc
 
 export interface ScheduleQuery { actor?: string; active?: boolean }
 
-export const SCHEDULE_SEARCH_PARAMS: readonly { name: string; type: 'reference' | 'date' | 'token' }[] = [
+export const SCHEDULE_SEARCH_PARAMS: readonly SearchParamDef[] = [
   { name: 'actor', type: 'reference' }, { name: 'active', type: 'token' },
 ];
 
@@ -238,7 +241,7 @@ export function parseScheduleSearch(params: URLSearchParams, strict: boolean): S
 }
 
 /** The query string of a page of this search (`_offset` only past the first page). */
-export function searchQueryString(s: AppointmentSearch, offset: number): string {
+export function searchQueryString(s: Search<unknown>, offset: number): string {
   const q = new URLSearchParams(s.used);
   if (offset > 0) q.set('_offset', String(offset));
   return q.toString();

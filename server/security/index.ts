@@ -29,7 +29,7 @@ import { SqliteAccountStore } from './auth/store-sqlite.ts';
 import { PgAccountStore } from './auth/store-pg.ts';
 import { registerAuthApi, registerSsoApi } from './auth/routes.ts';
 import { Sso } from './auth/sso.ts';
-import { IDLE_HEADER, readSessionCookie, reportedIdleMs, sessionCookie } from './auth/cookies.ts';
+import { readSessionCookie, reportedIdleMs, sessionCookie } from './auth/cookies.ts';
 import { WindowLimiter } from './auth/policy.ts';
 import { ConnectionCaps } from './conn-caps.ts';
 import type { SecuritySettings } from './settings.ts';
@@ -123,7 +123,7 @@ export function createSecurity(d: SecurityDeps): Security {
       isRevoked: async (sub) => !!(await auth.user(sub))?.disabled,
       publicLimiter: new WindowLimiter(d.settings.signInPerMinute, 60_000),
       cookieSession: async (req) => {
-        const s = await auth.session(readSessionCookie(req.headers['cookie']), Date.now(), reportedIdleMs(req.headers[IDLE_HEADER]));
+        const s = await auth.session(readSessionCookie(req.headers['cookie']), Date.now(), reportedIdleMs(req.headers));
         if (!s) return null;
         const bearer = await mintToken(d.secret, { sub: s.userId, role: s.role, doc: 'api', access: 'write', sid: s.sid }, 60);
         return { sub: s.userId, role: s.role, bearer, ...(s.newCookie ? { setCookie: sessionCookie(s.newCookie) } : {}) };

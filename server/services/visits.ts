@@ -62,7 +62,7 @@ export interface VisitServiceOptions {
    * close, LiveKit's room finished) reads the note and writes the records, so it is recorded
    * durably first, and does not happen while the log cannot record.
    */
-  audit: { readonly available: boolean; append(e: AuditEvent): Promise<unknown> };
+  audit: { append(e: AuditEvent): Promise<unknown> };
 }
 
 export class VisitService {
@@ -251,12 +251,11 @@ export class VisitService {
   }
 
   /**
-   * Closes visits whose participants have all been gone for `idleMs` (run periodically). Does
-   * nothing while the audit log cannot record, and stops at the first close it could not audit.
+   * Closes visits whose participants have all been gone for `idleMs` (run periodically; the
+   * caller pauses it while the audit log cannot record). Stops at the first close it could not audit.
    */
   async autoClose(now: Date, idleMs: number): Promise<string[]> {
     const closed: string[] = [];
-    if (!this.o.audit.available) return closed;
     for (const v of await this.o.repo.list({ status: ['in-progress'] })) {
       const roster = await this.o.hub.read(documentName(v.id, 'room'), readRoster);
       if (!shouldAutoClose(roster, now, idleMs)) continue;

@@ -31,7 +31,8 @@ export function readSessionCookie(header: string | undefined): string | null {
 export const IDLE_HEADER = 'x-rounds-idle-ms';
 const MAX_REPORTED_IDLE_MS = 7 * 86_400_000;
 
-export function reportedIdleMs(header: string | undefined): number {
+export function reportedIdleMs(headers: Readonly<Record<string, string | undefined>>): number {
+  const header = headers[IDLE_HEADER];
   if (!header || !/^\d{1,12}$/.test(header)) return 0;
   return Math.min(Number(header), MAX_REPORTED_IDLE_MS);
 }

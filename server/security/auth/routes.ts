@@ -11,7 +11,7 @@
 import type { Router } from '../../http/router.ts';
 import { errorJson, json, type HttpRequest, type HttpResponse } from '../../http/types.ts';
 import { AuthFailure, type AuthService, type LiveSession } from './service.ts';
-import { IDLE_HEADER, clearedSessionCookie, readSessionCookie, reportedIdleMs, sessionCookie } from './cookies.ts';
+import { clearedSessionCookie, readSessionCookie, reportedIdleMs, sessionCookie } from './cookies.ts';
 import { SsoError, type Sso } from './sso.ts';
 
 export interface AuthApiDeps { auth: AuthService; now?: () => number }
@@ -38,7 +38,7 @@ export function registerAuthApi(router: Router, d: AuthApiDeps): void {
   const withSession = (fn: (s: LiveSession, req: HttpRequest, p: Record<string, string>) => Promise<HttpResponse> | HttpResponse) =>
     async (req: HttpRequest, p: Record<string, string>) => {
       try {
-        const s = await d.auth.session(readSessionCookie(req.headers['cookie']), now(), reportedIdleMs(req.headers[IDLE_HEADER]));
+        const s = await d.auth.session(readSessionCookie(req.headers['cookie']), now(), reportedIdleMs(req.headers));
         if (!s) return errorJson(401, 'ERR_SESSION_REQUIRED', 'sign in first', {});
         const res = await fn(s, req, p);
         return s.newCookie && !res.headers?.['set-cookie'] ? { ...res, headers: { ...(res.headers ?? {}), 'set-cookie': sessionCookie(s.newCookie) } } : res;
