@@ -20,6 +20,9 @@ export interface TypingResult extends Retried {
   visits: number;
   perVisit: number;
   connectMs: number;
+  /** Every measured window, in order. */
+  runs: StepResult[];
+  /** The window with the median p99 (of an even number, the lower of the middle two): the one reported. */
   step: StepResult;
   /** Server resident memory at the end of the step. */
   serverRssBytes: number | null;
