@@ -8,6 +8,7 @@ import { randomBytes } from 'node:crypto';
 import { availableParallelism, cpus, loadavg } from 'node:os';
 import { LoadGen } from './loadgen/remote.ts';
 import type { ServerKind } from './loadgen/client.ts';
+import { pinning } from './pinning.ts';
 import type { Profile } from './profiles.ts';
 import type { BenchResults, PerServer } from './results.ts';
 import { benchToken } from './servers.ts';
@@ -77,6 +78,7 @@ export async function runBench(profile: Profile, o: RunOptions): Promise<BenchRe
       loadAverageAtStart,
       loadAverageAtEnd: [],
       durationSeconds: 0,
+      pinning: { ...pinning },
       loadgen: `${profile.loadgens} process${profile.loadgens === 1 ? '' : 'es'} (typing and saturation share the visits out among them; the other scenarios use one), raw WebSocket clients (tests/bench/wire.ts), hand-encoded Yjs updates`,
     },
     profile,

@@ -6,6 +6,7 @@
 import type { ServerKind } from './loadgen/client.ts';
 import type { StepResult } from './loadgen/typing.ts';
 import { failed, type BenchResults, type PerServer, type TypingResult } from './results.ts';
+import { describePinning } from './pinning.ts';
 import { SERVER_LABEL, SHORT_LABEL } from './servers.ts';
 
 const PEERS: ServerKind[] = ['yws', 'hocuspocus'];
@@ -234,7 +235,7 @@ export function renderMarkdown(r: BenchResults): string {
     `# Sync benchmark: Rounds vs the reference Yjs servers`,
     '',
     `- Command: \`${m.command}\` (profile \`${m.profile}\`), run ${m.date}, took ${mins}`,
-    `- Machine: ${m.cores} cores (\`nproc\`), ${m.cpuModel}; Node ${m.node}; load average ${m.loadAverageAtStart.map((x) => x.toFixed(2)).join(' / ')} at start, ${m.loadAverageAtEnd.map((x) => x.toFixed(2)).join(' / ')} at end`,
+    `- Machine: ${m.cores} cores (\`nproc\`), ${m.cpuModel}; Node ${m.node}; ${describePinning(m.pinning)}; load average ${m.loadAverageAtStart.map((x) => x.toFixed(2)).join(' / ')} at start, ${m.loadAverageAtEnd.map((x) => x.toFixed(2)).join(' / ')} at end`,
     `- Noise: other processes (not the server, not the load generator) kept ${other === null ? 'an unknown number of' : other.toFixed(2)} of the ${m.cores} cores busy on average during the typing and saturation steps (per step in the detail tables). Latencies on a shared machine are only comparable within one run.`,
     `- Each server runs alone in its own process, one scenario at a time; the load generator is ${m.loadgen}, apart from the server (its CPU use, all its processes together, is in the detail tables; its busiest event loop's utilisation is in latest.json as \`loadgenElu\`).`,
     '- Rounds: durable SQLite (synchronous=FULL: every update is committed before anyone sees it). y-websocket-server: in memory. Hocuspocus: SQLite extension with a database file, otherwise default settings (debounce 2 s, maxDebounce 10 s).',

@@ -2,6 +2,7 @@
 import type { ServerKind } from './loadgen/client.ts';
 import type { StepResult } from './loadgen/typing.ts';
 import type { LoadResult } from './loadgen/history.ts';
+import type { Pinning } from './pinning.ts';
 import type { Profile } from './profiles.ts';
 
 export interface Failure { error: string }
@@ -80,6 +81,8 @@ export interface BenchMeta {
   durationSeconds: number;
   /** Load generator: one process, raw WebSocket clients. */
   loadgen: string;
+  /** CPUs the servers and the load generator were pinned to (absent in runs before pinning existed). */
+  pinning?: Pinning;
 }
 
 export interface BenchResults {

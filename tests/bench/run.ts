@@ -8,6 +8,10 @@
  *                                      generator, in loadgen/) to results/profiles/
  *                                      (summarise with: node --import tsx tests/bench/cpuprofile.ts FILE)
  *
+ *   npm run bench -- --server-cpus=0,1 --loadgen-cpus=2,3
+ *                                      start the servers and the load generator under
+ *                                      `taskset -c` on those CPUs (a machine with spare cores)
+ *                                                                            → results/partial.*
  *   npm run bench -- --render          re-render latest.{md,svg} and the README table from
  *                                      latest.json (after changing the report, without re-running)
  *
@@ -24,13 +28,14 @@ import { loadgenNodeArgs } from './loadgen/remote.ts';
 import { renderMarkdown } from './report.ts';
 import { renderChart } from './chart.ts';
 import { SERVER_KINDS, killAllServers, serverNodeArgs } from './servers.ts';
+import { parseCpuList, pinning } from './pinning.ts';
 
 const HERE = fileURLToPath(new URL('.', import.meta.url));
 const RESULTS = join(HERE, 'results');
 const SECTIONS = ['typing', 'saturation', 'idle', 'coldLoad', 'crash'] as const;
 
 function usage(msg: string): never {
-  process.stderr.write(`${msg}\nusage: npm run bench -- [--quick] [--only=${SECTIONS.join(',')}] [--servers=${SERVER_KINDS.join(',')}] [--cpu-prof] | --render\n`);
+  process.stderr.write(`${msg}\nusage: npm run bench -- [--quick] [--only=${SECTIONS.join(',')}] [--servers=${SERVER_KINDS.join(',')}] [--cpu-prof] [--server-cpus=LIST] [--loadgen-cpus=LIST] | --render\n`);
   process.exit(2);
 }
 
@@ -72,6 +77,15 @@ for (const a of args) {
     mkdirSync(dir, { recursive: true });
     serverNodeArgs.push('--cpu-prof', `--cpu-prof-dir=${dir}`);
     loadgenNodeArgs.push('--cpu-prof', `--cpu-prof-dir=${join(dir, 'loadgen')}`);
+  } else if (a.startsWith('--server-cpus=') || a.startsWith('--loadgen-cpus=')) {
+    const [flag, list] = a.split('=') as [string, string];
+    try {
+      parseCpuList(list);
+    } catch (e) {
+      usage(`${flag}: ${(e as Error).message}`);
+    }
+    pinning[flag === '--server-cpus' ? 'server' : 'loadgen'] = list;
+    partial = true; // another setup than the README's table: written to results/partial.*
   } else if (a.startsWith('--only=')) {
     const only = a.slice(7).split(',');
     for (const w of only) if (!(SECTIONS as readonly string[]).includes(w)) usage(`unknown scenario "${w}"`);

@@ -14,6 +14,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { mintToken, secretKey } from '../../server/auth/tokens.ts';
 import type { ServerKind, Target } from './loadgen/client.ts';
+import { pinned, pinning } from './pinning.ts';
 import { rssBytes } from './procstat.ts';
 
 export type { ServerKind } from './loadgen/client.ts';
@@ -103,7 +104,8 @@ export class ServerProcess {
 
   private constructor(readonly kind: ServerKind, readonly port: number, readonly dataDir: string, readonly secret: string, readonly token: string) {
     const c = command(kind, port, dataDir, secret);
-    this.#child = spawn(process.execPath, [...serverNodeArgs, ...c.args], { cwd: ROOT, env: c.env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const cmd = pinned(pinning.server, process.execPath, [...serverNodeArgs, ...c.args]);
+    this.#child = spawn(cmd.file, cmd.args, { cwd: ROOT, env: c.env, stdio: ['ignore', 'pipe', 'pipe'] });
     running.add(this.#child);
     this.#exited = new Promise((resolve) => this.#child.once('exit', (code) => { running.delete(this.#child); resolve(code); }));
     let partial = '';

@@ -1,6 +1,7 @@
 /** The orchestrator's handle on the load generator process (see loadgen/main.ts for the ops). */
 import { fork, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { pinned, pinning } from '../pinning.ts';
 
 const MAIN = fileURLToPath(new URL('./main.ts', import.meta.url));
 
@@ -32,7 +33,9 @@ export class LoadGen {
   }
 
   static start(): Promise<LoadGen> {
-    const child = fork(MAIN, [], { execArgv: [...loadgenNodeArgs, '--import', 'tsx'], serialization: 'advanced', stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+    // fork runs `execPath execArgv MAIN`: pinned, that is `taskset -c LIST node ... MAIN`.
+    const node = pinned(pinning.loadgen, process.execPath, [...loadgenNodeArgs, '--import', 'tsx']);
+    const child = fork(MAIN, [], { execPath: node.file, execArgv: node.args, serialization: 'advanced', stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
     return new Promise((resolve, reject) => {
       child.once('message', () => resolve(new LoadGen(child)));
       child.once('exit', (code) => reject(new Error(`load generator did not start (exit ${code})`)));
