@@ -15,8 +15,10 @@ export const docUpdates = sqliteTable('doc_updates', {
 
 /**
  * One row per document that has log entries not yet folded into its snapshot: the first and
- * last such entry. A document's entries are found by scanning ids firstId..lastId; entries
- * below every document's firstId are folded into snapshots and may be deleted.
+ * last such entry, and how many there are (`entries`, kept by every append and fold, so folding
+ * need not count them by a scan). A document's entries are found by scanning ids
+ * firstId..lastId; entries below every document's firstId are folded into snapshots and may be
+ * deleted.
  */
 export const docHeads = sqliteTable(
   'doc_heads',
@@ -24,6 +26,7 @@ export const docHeads = sqliteTable(
     doc: text('doc').primaryKey(),
     firstId: integer('first_id').notNull(),
     lastId: integer('last_id').notNull(),
+    entries: integer('entries').notNull().default(0),
   },
   (t) => [index('doc_heads_first_id').on(t.firstId)],
 );

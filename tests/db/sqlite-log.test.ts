@@ -45,6 +45,14 @@ const text = (state: { snapshot: Uint8Array | null; updates: Uint8Array[] }) => 
 const rowCount = () => (ctx.handle.raw.prepare('select count(*) as n from doc_updates').get() as { n: number }).n;
 const heads = () => ctx.handle.raw.prepare('select doc, first_id as firstId, last_id as lastId from doc_heads order by doc').all() as { doc: string; firstId: number; lastId: number }[];
 
+/** Every head's kept count equals a scan of its range. */
+function assertHeadCounts(): void {
+  const rows = ctx.handle.raw.prepare(
+    `select h.doc, h.entries, (select count(*) from doc_updates u where u.doc = h.doc and u.id between h.first_id and h.last_id) as scanned from doc_heads h`,
+  ).all() as { doc: string; entries: number; scanned: number }[];
+  for (const r of rows) assert.is(r.entries, r.scanned, `${r.doc}: kept count`);
+}
+
 test.before.each(async () => {
   ctx.dir = mkdtempSync(join(tmpdir(), 'rounds-sqlite-log-'));
   ctx.handle = openSqlite(join(ctx.dir, 'rounds.db'));
@@ -73,6 +81,7 @@ test('the log has no index by document; interleaved documents load only their ow
   }
   assert.equal((await ctx.store.load('log/none')).updates, []);
   assert.equal(heads().map((h) => h.doc), ['log/0', 'log/1', 'log/2']);
+  assertHeadCounts();
 });
 
 test('folded entries are deleted only once every document has folded them', async () => {
@@ -109,9 +118,38 @@ test('a fold through an older entry keeps the later ones and moves the head to t
   assert.equal(await folding, { before: 2, after: 1 });
   const zId = (ctx.handle.raw.prepare(`select max(id) as id from doc_updates where doc = 'log/a'`).get() as { id: number }).id;
   assert.equal(heads().find((h) => h.doc === 'log/a'), { doc: 'log/a', firstId: zId, lastId: zId });
+  assertHeadCounts();
+  assert.is(await ctx.store.logLength('log/a'), 1);
   const loaded = await ctx.store.load('log/a');
   assert.is(loaded.updates.length, 1);
   assert.is(text(loaded), 'xyz');
+});
+
+test('each head keeps its entry count through interleaved appends, full folds and folds through an older entry', async () => {
+  const docs = Array.from({ length: 4 }, () => new Y.Doc());
+  let seed = 42;
+  const rand = (n: number) => { seed = (seed * 1103515245 + 12345) % 2 ** 31; return seed % n; };
+  for (let round = 0; round < 60; round++) {
+    const k = rand(4);
+    const op = rand(10);
+    if (op < 7) {
+      const batch = Array.from({ length: 1 + rand(3) }, () => { const j = rand(4); return { doc: `cnt/${j}`, update: typed(docs[j]!, 'x') }; });
+      await ctx.store.append(batch);
+    } else if (op < 9) {
+      // The store's own fold, raced with an append to the same document (folds through an older entry).
+      const folding = ctx.store.compact(`cnt/${k}`);
+      await ctx.store.append([{ doc: `cnt/${k}`, update: typed(docs[k]!, 'y') }]);
+      await folding;
+    } else {
+      await ctx.store.replaceSnapshot(`cnt/${k}`, Y.encodeStateAsUpdate(docs[k]!));
+    }
+    assertHeadCounts();
+  }
+  for (let k = 0; k < 4; k++) {
+    const loaded = await ctx.store.load(`cnt/${k}`);
+    assert.is(await ctx.store.logLength(`cnt/${k}`), loaded.updates.length);
+    assert.is(text(loaded), docs[k]!.getText('t').toString());
+  }
 });
 
 test('the oldest unfolded document and how far the log runs past it', async () => {
@@ -184,7 +222,9 @@ test('a database written with the per-document index is migrated: heads from its
     const s = new SqliteDocumentStore(h);
     try {
       assert.equal(h.raw.prepare(`select name from pragma_index_list('doc_updates')`).all(), []);
-      assert.equal(h.raw.prepare('select doc, first_id as f, last_id as l from doc_heads order by doc').all(), [{ doc: 'old/a', f: 1, l: 3 }, { doc: 'old/b', f: 5, l: 6 }]);
+      // 0003 counts the entries of heads written before the count existed.
+      assert.equal(h.raw.prepare('select doc, first_id as f, last_id as l, entries as n from doc_heads order by doc').all(), [{ doc: 'old/a', f: 1, l: 3, n: 3 }, { doc: 'old/b', f: 5, l: 6, n: 2 }]);
+      assert.is(await s.logLength('old/a'), 3);
       assert.is(text(await s.load('old/a')), 'abc');
       assert.is(text(await s.load('old/b')), 'xyz');
       assert.is(await s.logLength('old/b'), 2);
