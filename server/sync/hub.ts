@@ -14,7 +14,7 @@ import type { DocumentStore } from '../../db/store.ts';
 import { applyAll } from '../../db/fold.ts';
 import { CLOSE_REASON, CloseCode, type CloseCodeValue } from './close-codes.ts';
 import { Connection } from './connection.ts';
-import { LiveDoc } from './live-doc.ts';
+import { LiveDoc, type LiveState } from './live-doc.ts';
 import { ProtocolError, decodeMessage, encodeAwareness, encodePermissionDenied, encodeSyncStep1, encodeSyncStep2 } from './protocol.ts';
 import { inspectUpdate, isEmptyUpdate, isRedundant } from './updates.ts';
 import { fullAwareness, handleAwareness, removeConnectionAwareness, takePendingAwareness } from './awareness.ts';
@@ -24,7 +24,7 @@ import type { Bus } from '../cluster/bus.ts';
 import { applyControl, applyRemote, awarenessRelay, resyncAll, type LinkHost } from './cluster-link.ts';
 import { Compactor } from './compaction.ts';
 import { CommitPipeline, type PipelineMetrics } from './commit-pipeline.ts';
-import { answerFromSnapshot } from './snapshot-answer.ts';
+import { answerQueued, snapshotAnswer } from './snapshot-answer.ts';
 
 export { REMOTE_ORIGIN } from './cluster-link.ts';
 
@@ -65,6 +65,9 @@ export type SyncEvent =
   | { type: 'open'; ctx: ConnectionContext }
   | { type: 'close'; ctx: ConnectionContext; code: number }
   | { type: 'write-refused'; ctx: ConnectionContext };
+
+/** Resolves after the event loop has polled for I/O once more (a check-phase callback queued from the next one). */
+const afterNextPoll = () => new Promise<void>((resolve) => setImmediate(() => setImmediate(resolve)));
 
 export class SyncHub {
   readonly #o: HubOptions;
@@ -151,6 +154,9 @@ export class SyncHub {
     // Shutting down: nothing new is taken in (the client keeps it and resends after 1001).
     if (!conn.open || this.#shuttingDown) return;
     if (conn.live.state !== 'ready') {
+      const bare = conn.live.bareSnapshot;
+      const answer = bare && conn.queue.length === 0 ? snapshotAnswer(bare, data) : null;
+      if (answer) return conn.send(answer);
       if (conn.queue.length >= this.#o.preloadQueueLimit) return this.#closeConn(conn, CloseCode.RATE_LIMITED);
       conn.queue.push(data);
       return;
@@ -373,7 +379,15 @@ export class SyncHub {
       await this.#o.bus?.subscribe(name, (m) => applyRemote(this.#link, live, m));
       const stored = await this.#o.store.load(name);
       if (live.state === 'gone') return;
-      if (stored.snapshot && stored.updates.length === 0) answerFromSnapshot(live, stored.snapshot);
+      if (stored.snapshot && stored.updates.length === 0) {
+        // The stored state is the whole document: answer sync requests from its bytes, those
+        // queued now and those that come in during one more poll of the sockets, then apply it.
+        live.bareSnapshot = stored.snapshot;
+        answerQueued(live, stored.snapshot);
+        await afterNextPoll();
+        live.bareSnapshot = null;
+        if ((live.state as LiveState) === 'gone') return; // discarded while it waited
+      }
       applyAll(live.ydoc, stored.snapshot, stored.updates);
       live.logLength = stored.updates.length;
       live.state = 'ready';

@@ -34,6 +34,8 @@ export class LiveDoc {
   compacting = false;
   /** Server operations (change/read) currently holding the document in memory. */
   users = 0;
+  /** While loading: the stored snapshot when it is the whole document, so sync requests can be answered from it. */
+  bareSnapshot: Uint8Array | null = null;
   /** Messages from other instances that arrived while the document was loading. */
   remoteBuffer: BusMessage[] = [];
   unloadTimer: NodeJS.Timeout | null = null;
