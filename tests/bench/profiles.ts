@@ -40,7 +40,7 @@ export const PROFILES: Record<Profile['name'], Profile> = {
     servers: ALL,
     loadgens: 1,
     typing: { visits: 100, perVisit: 10, ratePerClient: 6, warmupSeconds: 2, seconds: 8, runs: 3, drainMs: 3000 },
-    saturation: { visits: 100, perVisit: 10, rates: rates(0.5, 1.3, 16), stepSeconds: 3, drainMs: 2000, p99LimitMs: 100 },
+    saturation: { visits: 100, perVisit: 10, rates: rates(0.5, 1.3, 18), stepSeconds: 3, drainMs: 2000, p99LimitMs: 100 },
     idle: { clients: 10_000, perDoc: 10, settleMs: 2000 },
     coldLoad: { updates: 100_000, authors: 20, warmSamples: 5 },
     crash: { visits: 20, perVisit: 5, ratePerClient: 6, seconds: 12 },
