@@ -18,6 +18,9 @@ import type { StoredRows, WorkerInit, WorkerReply, WorkerRequest } from './docum
  */
 const WORKER_BOOT = `import('tsx/esm/api').then((t) => { t.register(); return import(${JSON.stringify(new URL('./document-worker.ts', import.meta.url).href)}); })`;
 
+/** The checkpointer thread: plain JavaScript, no TypeScript loader (see checkpointer.cjs). */
+const CHECKPOINTER = new URL('./checkpointer.cjs', import.meta.url);
+
 /** How often the checkpointer folds the WAL back into the database file. */
 const CHECKPOINT_EVERY_MS = 250;
 
@@ -48,7 +51,7 @@ export class SqliteDocumentStore implements DocumentStore {
     if (handle.raw.memory) throw new TypeError('the SQLite document store needs a database file, not :memory:');
     this.#codec = codec;
     const sync = handle.raw.pragma('synchronous', { simple: true }) as number;
-    this.#init = { file: handle.raw.name, synchronous: sync >= 2 ? 'FULL' : 'NORMAL', role: 'store', checkpointEveryMs: CHECKPOINT_EVERY_MS };
+    this.#init = { file: handle.raw.name, synchronous: sync >= 2 ? 'FULL' : 'NORMAL' };
     this.#handle = handle;
   }
 
@@ -88,13 +91,13 @@ export class SqliteDocumentStore implements DocumentStore {
   }
 
   /**
-   * The file's checkpoints move to a thread of their own (see document-worker.ts); the main
+   * The file's checkpoints move to a thread of their own (see checkpointer.cjs); the main
    * thread's connection stops checkpointing, so it never copies the WAL on the event loop. Should
    * the thread die, the main connection checkpoints again until the next one starts.
    */
   #startCheckpointer(): void {
     if (this.#checkpointer) return;
-    const c = new Worker(WORKER_BOOT, { eval: true, workerData: { ...this.#init, role: 'checkpoint' } });
+    const c = new Worker(CHECKPOINTER, { workerData: { ...this.#init, everyMs: CHECKPOINT_EVERY_MS }, execArgv: [] });
     c.unref();
     c.on('error', () => {});
     c.on('exit', () => {

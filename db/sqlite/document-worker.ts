@@ -7,15 +7,12 @@
  * Requests are handled strictly in arrival order, which is what lets the main thread reason
  * about "every append sent before this snapshot is included in it".
  *
- * Started with role `checkpoint`, the same module is the file's checkpointer instead: a third
- * connection that runs passive WAL checkpoints on a timer, so copying the WAL back into the
- * database (and its sync) happens neither in a commit nor on the main event loop. Every other
- * connection to the file has automatic checkpoints turned off.
+ * Checkpoints run on another thread (checkpointer.cjs); this connection never checkpoints.
  */
 import Database from 'better-sqlite3';
 import { parentPort, receiveMessageOnPort, workerData } from 'node:worker_threads';
 
-export interface WorkerInit { file: string; synchronous: 'FULL' | 'NORMAL'; role: 'store' | 'checkpoint'; checkpointEveryMs: number }
+export interface WorkerInit { file: string; synchronous: 'FULL' | 'NORMAL' }
 
 export interface StoredRows { snapshot: Uint8Array | null; throughId: number; rows: { id: number; data: Uint8Array }[] }
 
@@ -37,7 +34,6 @@ db.pragma('journal_mode = WAL');
 db.pragma(`synchronous = ${init.synchronous}`);
 db.pragma('busy_timeout = 5000');
 db.pragma('wal_autocheckpoint = 0');
-if (init.role === 'checkpoint') setInterval(() => db.pragma('wal_checkpoint(PASSIVE)'), init.checkpointEveryMs);
 
 // The log has no index by document (a commit would write one index page per document it
 // touches, ~18x the bytes of the entries themselves). A document's unfolded entries lie between
