@@ -97,6 +97,7 @@ export async function startServer(config: Config, logger: Logger = createLogger(
     preloadQueueLimit: config.preloadQueueLimit,
     onEvent: security.onSyncEvent,
     admit: security.admitSync,
+    recordOpen: security.recordSyncOpen,
   });
   hubRef = hub;
   metrics.gauges({ documents: () => hub.documents, connections: () => hub.connections });

@@ -21,7 +21,7 @@ import { sqliteAuditBackend } from './audit/sqlite.ts';
 import { pgAuditBackend } from './audit/pg.ts';
 import { atRestCodec } from './crypto/at-rest.ts';
 import { guardHttp } from './guard.ts';
-import { auditedAuthorizer, syncAuditHandler } from './sync-audit.ts';
+import { auditedAuthorizer, syncAuditHandler, syncOpenRecorder } from './sync-audit.ts';
 import { registerSecurityApi } from './api.ts';
 import { AuthService } from './auth/service.ts';
 import type { AccountStore } from './auth/store.ts';
@@ -54,6 +54,8 @@ export interface Security {
   onSyncEvent: (e: SyncEvent) => void;
   /** The hub's `admit` hook: no connection is handed a document while the audit log is unavailable. */
   admitSync: (ctx: ConnectionContext) => CloseCodeValue | null;
+  /** The hub's `recordOpen` hook: a connection's open is in the audit log before it is sent the document. */
+  recordSyncOpen: (ctx: ConnectionContext) => Promise<void>;
   authorizer(inner: UpgradeAuthorizer): UpgradeAuthorizer;
   http(inner: HttpHandler): HttpHandler;
   register(router: Router): void;
@@ -107,6 +109,7 @@ export function createSecurity(d: SecurityDeps): Security {
     audit, codec, auth,
     onSyncEvent: (e) => { caps.onEvent(e); auditSync(e); },
     admitSync: () => (audit.available ? null : CloseCode.AUDIT_UNAVAILABLE),
+    recordSyncOpen: syncOpenRecorder(audit),
     authorizer: (inner) => auditedAuthorizer(async (input) => {
       if (!audit.available) throw new RoundsError('ERR_AUDIT_UNAVAILABLE', 'the audit log cannot record access right now; try again shortly');
       const ctx = await inner(input);

@@ -1,6 +1,7 @@
 /**
- * Audit entries for the sync layer: every document opened and closed, every write refused, and
- * every upgrade refused (wrapping the upgrade authorizer). Names and ids only, never content.
+ * Audit entries for the sync layer: every document opened (committed before the document is
+ * sent) and closed, every write refused, and every upgrade refused (wrapping the upgrade
+ * authorizer). Names and ids only, never content.
  */
 import type { SyncEvent } from '../sync/hub.ts';
 import type { ConnectionContext } from '../sync/socket.ts';
@@ -22,17 +23,29 @@ function claimed(token: string | null): { sub: string; role: string } | null {
   }
 }
 
+const entryBase = (c: ConnectionContext, now: () => Date) => ({ at: now().toISOString(), actor: c.sub, role: c.role, resource: c.docName, address: c.address ?? 'unknown' });
+
 /**
- * Sync events are fire-and-forget entries: they join the current tick's batch and a failed
- * batch is retried by the log (see the durability contract in audit/log.ts), never dropped.
+ * A document opened (the hub's `recordOpen`): appended durably, and the hub sends the connection
+ * nothing of the document before it is committed. A failed append rejects (AuditWriteError), and
+ * the hub closes the connection with AUDIT_UNAVAILABLE.
+ */
+export function syncOpenRecorder(audit: Audit, now: () => Date = () => new Date()): (ctx: ConnectionContext) => Promise<void> {
+  return async (c) => {
+    await audit.append({ ...entryBase(c, now), action: 'sync.open', outcome: 'allowed', detail: c.access });
+  };
+}
+
+/**
+ * Closes and refused writes are fire-and-forget entries (they disclose nothing): they join the
+ * current tick's batch and a failed batch is retried by the log (see the durability contract in
+ * audit/log.ts), never dropped. Opens are recorded by `syncOpenRecorder`.
  */
 export function syncAuditHandler(audit: Audit, now: () => Date = () => new Date()): (e: SyncEvent) => void {
   return (e) => {
     const c = e.ctx;
-    const base = { at: now().toISOString(), actor: c.sub, role: c.role, resource: c.docName, address: c.address ?? 'unknown' };
-    if (e.type === 'open') audit.record({ ...base, action: 'sync.open', outcome: 'allowed', detail: c.access });
-    else if (e.type === 'close') audit.record({ ...base, action: 'sync.close', outcome: 'closed', detail: String(e.code) });
-    else audit.record({ ...base, action: 'sync.write', outcome: 'denied', detail: c.access });
+    if (e.type === 'close') audit.record({ ...entryBase(c, now), action: 'sync.close', outcome: 'closed', detail: String(e.code) });
+    else if (e.type === 'write-refused') audit.record({ ...entryBase(c, now), action: 'sync.write', outcome: 'denied', detail: c.access });
   };
 }
 

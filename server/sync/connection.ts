@@ -14,6 +14,8 @@ export class Connection {
   awarenessRelay: ((update: Uint8Array) => void) | null = null;
   awarenessTimer: NodeJS.Timeout | null = null;
   deniedNotified = false;
+  /** False while the hub waits for this connection's open to be on record (HubOptions.recordOpen). */
+  recorded = true;
   open = true;
 
   constructor(

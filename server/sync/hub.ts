@@ -56,6 +56,12 @@ export interface HubOptions {
    * became unavailable in between).
    */
   admit?: (ctx: ConnectionContext) => CloseCodeValue | null;
+  /**
+   * Records, durably, that an admitted connection opens its document. The hub sends the
+   * connection nothing of the document (no state, no answer, no update) before it resolves; if it
+   * rejects, the connection is closed with AUDIT_UNAVAILABLE and was sent nothing.
+   */
+  recordOpen?: (ctx: ConnectionContext) => Promise<void>;
   metrics?: PipelineMetrics;
   /** See Compactor.maintain (default LOG_BEHIND_LIMIT). */
   logBehindLimit?: number;
@@ -132,8 +138,9 @@ export class SyncHub {
     if (live.unloadTimer) { clearTimeout(live.unloadTimer); live.unloadTimer = null; }
     if (this.#frozen.has(ctx.docName) && ctx.access === 'write') ctx = { ...ctx, access: 'read' };
     const conn = new Connection(socket, ctx, live);
+    const recorded = this.#o.recordOpen?.(ctx);
+    if (recorded) conn.recorded = false;
     live.conns.add(conn);
-    socket.subscribe(live.topic);
     this.#o.onEvent?.({ type: 'open', ctx });
     const start = () => {
       if (!conn.open) return;
@@ -144,8 +151,23 @@ export class SyncHub {
       conn.queue = [];
       for (const m of queued) if (conn.open) this.#handle(conn, m);
     };
-    if (live.state === 'ready') start();
-    else live.ready.then(start, () => conn.close(CloseCode.STORE_UNAVAILABLE, CLOSE_REASON[CloseCode.STORE_UNAVAILABLE]));
+    const whenLoaded = () => {
+      if (live.state === 'ready') start();
+      else live.ready.then(start, () => conn.close(CloseCode.STORE_UNAVAILABLE, CLOSE_REASON[CloseCode.STORE_UNAVAILABLE]));
+    };
+    if (!recorded) {
+      socket.subscribe(live.topic);
+      whenLoaded();
+      return conn;
+    }
+    // Nothing of the document reaches the connection, broadcasts included, before its open is on record.
+    recorded.then(() => {
+      if (!conn.open) return;
+      conn.recorded = true;
+      socket.subscribe(live.topic);
+      if (live.bareSnapshot) answerQueued([conn], live.bareSnapshot);
+      whenLoaded();
+    }, () => { if (conn.open) this.#closeConn(conn, CloseCode.AUDIT_UNAVAILABLE); });
     return conn;
   }
 
@@ -153,9 +175,9 @@ export class SyncHub {
   message(conn: Connection, data: Uint8Array): void {
     // Shutting down: nothing new is taken in (the client keeps it and resends after 1001).
     if (!conn.open || this.#shuttingDown) return;
-    if (conn.live.state !== 'ready') {
+    if (conn.live.state !== 'ready' || !conn.recorded) {
       const bare = conn.live.bareSnapshot;
-      const answer = bare && conn.queue.length === 0 ? snapshotAnswer(bare, data) : null;
+      const answer = bare && conn.recorded && conn.queue.length === 0 ? snapshotAnswer(bare, data) : null;
       if (answer) return conn.send(answer);
       if (conn.queue.length >= this.#o.preloadQueueLimit) return this.#closeConn(conn, CloseCode.RATE_LIMITED);
       conn.queue.push(data);
@@ -383,7 +405,7 @@ export class SyncHub {
         // The stored state is the whole document: answer sync requests from its bytes, those
         // queued now and those that come in during one more poll of the sockets, then apply it.
         live.bareSnapshot = stored.snapshot;
-        answerQueued(live, stored.snapshot);
+        answerQueued([...live.conns].filter((c) => c.recorded), stored.snapshot);
         await afterNextPoll();
         live.bareSnapshot = null;
         if ((live.state as LiveState) === 'gone') return; // discarded while it waited

@@ -10,7 +10,7 @@
  * applies).
  */
 import * as Y from 'yjs';
-import type { LiveDoc } from './live-doc.ts';
+import type { Connection } from './connection.ts';
 import { decodeMessage, encodeSyncStep2 } from './protocol.ts';
 
 /** The sync step 2 answering `data` from `snapshot`, or null when `data` is not a well-formed step 1. */
@@ -25,9 +25,9 @@ export function snapshotAnswer(snapshot: Uint8Array, data: Uint8Array): Uint8Arr
   }
 }
 
-/** Answers each connection whose first queued message is a step 1. */
-export function answerQueued(live: LiveDoc, snapshot: Uint8Array): void {
-  for (const conn of live.conns) {
+/** Answers each of `conns` whose first queued message is a step 1. */
+export function answerQueued(conns: Iterable<Connection>, snapshot: Uint8Array): void {
+  for (const conn of conns) {
     const first = conn.queue[0];
     if (!first || !conn.open) continue;
     const answer = snapshotAnswer(snapshot, first);
