@@ -138,8 +138,7 @@ export class SyncHub {
     if (live.unloadTimer) { clearTimeout(live.unloadTimer); live.unloadTimer = null; }
     if (this.#frozen.has(ctx.docName) && ctx.access === 'write') ctx = { ...ctx, access: 'read' };
     const conn = new Connection(socket, ctx, live);
-    const recorded = this.#o.recordOpen?.(ctx);
-    if (recorded) conn.recorded = false;
+    const recording = this.#o.recordOpen?.(ctx);
     live.conns.add(conn);
     this.#o.onEvent?.({ type: 'open', ctx });
     const start = () => {
@@ -151,23 +150,20 @@ export class SyncHub {
       conn.queue = [];
       for (const m of queued) if (conn.open) this.#handle(conn, m);
     };
-    const whenLoaded = () => {
-      if (live.state === 'ready') start();
-      else live.ready.then(start, () => conn.close(CloseCode.STORE_UNAVAILABLE, CLOSE_REASON[CloseCode.STORE_UNAVAILABLE]));
-    };
-    if (!recorded) {
-      socket.subscribe(live.topic);
-      whenLoaded();
-      return conn;
-    }
     // Nothing of the document reaches the connection, broadcasts included, before its open is on record.
-    recorded.then(() => {
+    const begin = () => {
       if (!conn.open) return;
       conn.recorded = true;
       socket.subscribe(live.topic);
       if (live.bareSnapshot) answerQueued([conn], live.bareSnapshot);
-      whenLoaded();
-    }, () => { if (conn.open) this.#closeConn(conn, CloseCode.AUDIT_UNAVAILABLE); });
+      if (live.state === 'ready') start();
+      else live.ready.then(start, () => conn.close(CloseCode.STORE_UNAVAILABLE, CLOSE_REASON[CloseCode.STORE_UNAVAILABLE]));
+    };
+    if (!recording) begin();
+    else {
+      conn.recorded = false;
+      recording.then(begin, () => { if (conn.open) this.#closeConn(conn, CloseCode.AUDIT_UNAVAILABLE); });
+    }
     return conn;
   }
 
@@ -405,7 +401,7 @@ export class SyncHub {
         // The stored state is the whole document: answer sync requests from its bytes, those
         // queued now and those that come in during one more poll of the sockets, then apply it.
         live.bareSnapshot = stored.snapshot;
-        answerQueued([...live.conns].filter((c) => c.recorded), stored.snapshot);
+        answerQueued(live.conns, stored.snapshot);
         await afterNextPoll();
         live.bareSnapshot = null;
         if ((live.state as LiveState) === 'gone') return; // discarded while it waited

@@ -25,11 +25,11 @@ export function snapshotAnswer(snapshot: Uint8Array, data: Uint8Array): Uint8Arr
   }
 }
 
-/** Answers each of `conns` whose first queued message is a step 1. */
+/** Answers each of `conns` whose open is on record and whose first queued message is a step 1. */
 export function answerQueued(conns: Iterable<Connection>, snapshot: Uint8Array): void {
   for (const conn of conns) {
     const first = conn.queue[0];
-    if (!first || !conn.open) continue;
+    if (!first || !conn.open || !conn.recorded) continue;
     const answer = snapshotAnswer(snapshot, first);
     if (!answer) continue;
     conn.queue.shift();

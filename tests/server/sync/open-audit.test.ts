@@ -49,7 +49,6 @@ function held(): { promise: Promise<void>; resolve(): void; reject(e: Error): vo
 
 const conCtx = (sub: string): ConnectionContext => ({ docName: DOC, sub, role: 'clinician', access: 'write', exp: Math.floor(Date.now() / 1000) + 600 });
 const emptyStep1 = () => encodeSyncStep1(Y.encodeStateVector(new Y.Doc()));
-const settle = () => new Promise((r) => setTimeout(r, 50));
 
 test.before.each(async () => {
   ctx.dir = mkdtempSync(join(tmpdir(), 'rounds-open-audit-'));
@@ -85,13 +84,12 @@ test('nothing is sent or subscribed until the open is recorded; then the connect
   ctx.record = (c) => { seen.push(c.sub); return h.promise; };
   const c = connect('dr-a');
   ctx.hub.message(c.conn, emptyStep1()); // would be answered from the stored snapshot at once
-  await c.conn.live.ready;
-  await settle();
+  await c.conn.live.ready; // everything the hub does on loading has run (it was queued before this await)
   assert.equal(seen, ['dr-a'], 'recorded with the connection\'s context');
   assert.equal(c.socket.sent, [], 'the document loaded, but nothing was sent');
   assert.equal(c.socket.subscribed, [], 'and no broadcast can reach it');
   h.resolve();
-  await settle();
+  await h.promise; // the hub's handler was attached first, so it has run
   assert.equal(c.socket.types(), ['sync-step1', 'sync-step2'], 'the hub\'s request, then the answer to the queued one');
   assert.equal(c.socket.subscribed, [c.conn.live.topic]);
   const d = new Y.Doc();
@@ -110,7 +108,7 @@ test('an open that cannot be recorded is closed with AUDIT_UNAVAILABLE and was s
   ctx.hub.message(c.conn, encodeSyncUpdate(update!));
   await c.conn.live.ready;
   h.reject(new AuditWriteError('audit store down'));
-  await settle();
+  await h.promise.catch(() => {}); // the hub's handler was attached first, so it has run
   assert.is(c.socket.closedWith, CloseCode.AUDIT_UNAVAILABLE);
   assert.equal(c.socket.sent, []);
   await ctx.hub.idle();
